@@ -1,0 +1,21 @@
+import { READ_ALL, ROLES } from './roles.ts';
+
+/**
+ * The subjects of fine-grained permissions: each has `Create`, `Read`, `Edit` and
+ * `Delete` grants named after it (OneUptime's naming). A new resource adds its title here;
+ * the registry refuses to start if a resource asks for a permission not in this catalog.
+ */
+const SUBJECTS = ['Project', 'Team', 'Team Member', 'Team Permission', 'Label', 'API Key', 'Project User'] as const;
+
+const VERBS = ['Create', 'Read', 'Edit', 'Delete'] as const;
+
+/** Every permission name that can be granted to a key or team. */
+export const PERMISSIONS: readonly string[] = [
+  ...ROLES,
+  READ_ALL,
+  ...SUBJECTS.flatMap((s) => VERBS.map((v) => `${v} ${s}`)),
+];
+
+export function isPermission(name: string): boolean {
+  return PERMISSIONS.includes(name);
+}

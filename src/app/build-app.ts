@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { registerAuth } from '../http/auth.ts';
+import { registerErrorHandler } from '../http/error-handler.ts';
+import { registerHealthRoutes } from '../http/health-routes.ts';
+import { registerOpenApi } from '../http/openapi.ts';
+import { registerRateLimit } from '../http/rate-limit.ts';
+import { registerResourceRoutes } from '../http/resource-routes.ts';
+import { RESOURCES } from '../resources/definitions/index.ts';
+import { ResourceRegistry } from '../resources/registry.ts';
+import { ResourceService } from '../resources/service.ts';
+import { ResourceStore } from '../resources/store.ts';
+import type { Clock } from '../storage/clock.ts';
+import type { Db } from '../storage/database.ts';
+import { VERSION } from './version.ts';
+
+export interface AppDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly logger?: Logger | false;
+  readonly rateLimit?: { readonly enabled: boolean; readonly max: number; readonly windowSeconds: number };
+  readonly bodyLimitBytes?: number;
+}
+
+export interface App {
+  readonly http: FastifyInstance;
+  /** Marks the app as stopping: `/readyz` answers 503 from then on. */
+  beginShutdown(): void;
+}
+
+/**
+ * The composition root of the HTTP API: wires storage, access and resources into a
+ * fastify instance. Does not listen; tests call `app.http.inject()`.
+ */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const bodyLimit = deps.bodyLimitBytes ?? 1_048_576;
+  const common = { bodyLimit, genReqId: () => randomUUID(), requestIdHeader: 'x-request-id' };
+  const http: FastifyInstance = deps.logger
+    ? (Fastify({ ...common, loggerInstance: deps.logger }) as unknown as FastifyInstance)
+    : Fastify({ ...common, logger: false });
+  http.setValidatorCompiler(validatorCompiler);
+  // Answers are built by Vigil's own code; schemas document them, and plain JSON serialises them.
+  http.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  const defaultJson = http.getDefaultJsonParser('error', 'error');
+  http.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = body.toString();
+    if (text.trim() === '') return done(null, undefined);
+    defaultJson(req, text, done);
+  });
+
+  let stopping = false;
+  registerErrorHandler(http, { bodyLimitBytes: bodyLimit });
+  registerAuth(http, deps);
+  const limits = deps.rateLimit ?? { enabled: true, max: 1000, windowSeconds: 60 };
+  if (limits.enabled) await registerRateLimit(http, limits);
+  await registerOpenApi(http, VERSION);
+
+  const registry = new ResourceRegistry(RESOURCES);
+  const service = new ResourceService(deps.db, new ResourceStore(registry), deps.clock);
+  registerHealthRoutes(http, { db: deps.db, isShuttingDown: () => stopping });
+  registerResourceRoutes(http, registry, service);
+  await http.ready();
+  return { http, beginShutdown: () => void (stopping = true) };
+}

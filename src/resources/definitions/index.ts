@@ -1,0 +1,19 @@
+import type { Resource } from '../definition.ts';
+import { apiKeyResource } from './api-key.ts';
+import { labelResource } from './label.ts';
+import { projectResource } from './project.ts';
+import { teamMemberResource } from './team-member.ts';
+import { teamPermissionResource } from './team-permission.ts';
+import { teamResource } from './team.ts';
+import { userResource } from './user.ts';
+
+/** Every resource served under `/api/<name>`. A new resource is one definition file and one line here. */
+export const RESOURCES: readonly Resource[] = [
+  projectResource,
+  userResource,
+  teamResource,
+  teamMemberResource,
+  teamPermissionResource,
+  labelResource,
+  apiKeyResource,
+];

@@ -1,0 +1,79 @@
+import { sql } from 'kysely';
+import { assertCanGrant } from '../../access/grants.ts';
+import { ROLES, roleRank, standardPermissions, type Role } from '../../access/roles.ts';
+import { conflict, forbidden } from '../../errors.ts';
+import { addMember, findOrCreateUser, isMember } from '../../access/users.ts';
+import { defineResource, type WriteContext } from '../definition.ts';
+
+/**
+ * The project's members. A person is one global user (by email); membership carries
+ * the project role. Creating adds the person (new or existing) to the project;
+ * deleting removes them from the project and its teams, never the person.
+ */
+export const userResource = defineResource({
+  name: 'user',
+  title: 'Project User',
+  description: 'Members of the project, with their role.',
+  table: 'project_user',
+  columns: {
+    email: { kind: 'email', description: 'Email address of the user', required: true, maxLength: 320 },
+    name: { kind: 'text', description: 'Full name of the user', required: true, update: true, maxLength: 100 },
+    role: {
+      kind: 'enum',
+      description: 'Role of the user in this project',
+      values: ROLES,
+      create: true,
+      update: true,
+      default: 'Project Member',
+    },
+  },
+  permissions: standardPermissions('Project User', { membersWrite: false }),
+  hooks: {
+    async create(ctx, values) {
+      const role = (values.role ?? 'Project Member') as Role;
+      assertCanGrant(ctx.actor, role);
+      const email = String(values.email).trim();
+      const user = await findOrCreateUser(ctx.tx, email, values.name as string, ctx.now);
+      if (!user.created && (await isMember(ctx.tx, ctx.projectId, user.id))) {
+        throw conflict(`${email} is already a member of this project`);
+      }
+      const userId = user.id;
+      await addMember(ctx.tx, { projectId: ctx.projectId, userId, role, now: ctx.now, createdBy: ctx.actor.userId });
+      return { id: userId };
+    },
+    async update(ctx, id, values) {
+      const current = await memberRole(ctx, id);
+      if (values.role !== undefined) {
+        if (roleRank(current) > roleRank(ctx.actor.role)) throw forbidden(`Permission denied: this user is ${current}, above your own role`);
+        assertCanGrant(ctx.actor, values.role as Role);
+        if (current === 'Project Owner' && values.role !== 'Project Owner') await assertAnotherOwner(ctx, id);
+        await sql`update project_member set role = ${values.role}, updated_at = ${ctx.now}
+          where project_id = ${ctx.projectId} and user_id = ${id}`.execute(ctx.tx);
+      }
+      if (values.name !== undefined) {
+        await sql`update app_user set name = ${values.name}, updated_at = ${ctx.now} where id = ${id}`.execute(ctx.tx);
+      }
+    },
+    async delete(ctx, id) {
+      const current = await memberRole(ctx, id);
+      if (roleRank(current) > roleRank(ctx.actor.role)) throw forbidden(`Permission denied: this user is ${current}, above your own role`);
+      if (current === 'Project Owner') await assertAnotherOwner(ctx, id);
+      await sql`delete from team_member where project_id = ${ctx.projectId} and user_id = ${id}`.execute(ctx.tx);
+      await sql`update api_key set user_id = null where project_id = ${ctx.projectId} and user_id = ${id}`.execute(ctx.tx);
+      await sql`delete from project_member where project_id = ${ctx.projectId} and user_id = ${id}`.execute(ctx.tx);
+    },
+  },
+});
+
+async function memberRole(ctx: WriteContext, userId: string): Promise<Role> {
+  const res = await sql<{ role: Role }>`select role from project_member
+    where project_id = ${ctx.projectId} and user_id = ${userId} for update`.execute(ctx.tx);
+  return res.rows[0]!.role;
+}
+
+/** A project must always keep at least one owner. */
+async function assertAnotherOwner(ctx: WriteContext, userId: string): Promise<void> {
+  const res = await sql<{ n: number }>`select count(*)::int as n from project_member
+    where project_id = ${ctx.projectId} and role = 'Project Owner' and user_id <> ${userId}`.execute(ctx.tx);
+  if ((res.rows[0]?.n ?? 0) === 0) throw conflict('A project must keep at least one Project Owner');
+}
