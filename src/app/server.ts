@@ -1,0 +1,69 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { systemClock } from '../storage/clock.ts';
+import { migrate } from '../storage/migrate.ts';
+import { adminOps } from './admin-ops.ts';
+import { startAdminServer } from './admin-server.ts';
+import { buildApp } from './build-app.ts';
+import type { Config } from './config.ts';
+import { openConfiguredStorage } from './storage-setup.ts';
+
+export interface RunningServer {
+  /** Base URL the API answers on. */
+  readonly url: string;
+  /** Stops taking requests, finishes those in flight, closes the database. */
+  stop(): Promise<void>;
+}
+
+/** Longest Unix socket path most systems accept. */
+const MAX_SOCKET_PATH = 100;
+
+/**
+ * Starts Vigil: opens storage, migrates, serves the API on HOST:PORT and, on the
+ * embedded database, the local admin socket.
+ */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const storage = await openConfiguredStorage(config);
+  let admin: FastifyInstance | undefined;
+  let http: FastifyInstance | undefined;
+  try {
+    const applied = await migrate(storage.database.db);
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    const app = await buildApp({
+      db: storage.database.db,
+      clock: systemClock,
+      logger,
+      rateLimit: config.rateLimit,
+      bodyLimitBytes: config.bodyLimitBytes,
+    });
+    http = app.http;
+    if (storage.lock) {
+      const socket = path.join(config.dataDir, 'admin.sock');
+      if (socket.length <= MAX_SOCKET_PATH) {
+        admin = await startAdminServer(socket, adminOps(storage.database.db, systemClock));
+        storage.lock.update({ adminSocket: socket });
+      } else {
+        logger.warn({ socket }, 'data directory path too long for the admin socket; the CLI cannot reach this server');
+      }
+    }
+    const address = await http.listen({ host: config.host, port: config.port });
+    logger.info({ address, storage: storage.description }, `Vigil listening on ${address}`);
+    let stopping: Promise<void> | undefined;
+    return {
+      url: address,
+      stop: () =>
+        (stopping ??= (async () => {
+          app.beginShutdown();
+          await admin?.close();
+          await http!.close();
+          await storage.close();
+        })()),
+    };
+  } catch (err) {
+    await admin?.close().catch(() => {});
+    await http?.close().catch(() => {});
+    await storage.close().catch(() => {});
+    throw err;
+  }
+}
