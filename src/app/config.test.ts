@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from './config.ts';
+
+test('defaults: 127.0.0.1:3000, ./vigil-data, embedded database, rate limit on', () => {
+  const c = loadConfig({});
+  assert.equal(c.host, '127.0.0.1');
+  assert.equal(c.port, 3000);
+  assert.equal(c.dataDir, path.resolve('./vigil-data'));
+  assert.equal(c.databaseUrl, undefined);
+  assert.deepEqual(c.rateLimit, { enabled: true, max: 1000, windowSeconds: 60 });
+});
+
+test('reads every setting from the environment', () => {
+  const c = loadConfig({
+    HOST: '0.0.0.0',
+    PORT: '8080',
+    VIGIL_DATA_DIR: '/var/lib/vigil',
+    DATABASE_URL: 'postgres://u@db:5432/vigil',
+    RATE_LIMIT_ENABLED: 'false',
+    RATE_LIMIT_MAX: '50',
+    RATE_LIMIT_WINDOW_SECONDS: '10',
+  });
+  assert.equal(c.host, '0.0.0.0');
+  assert.equal(c.port, 8080);
+  assert.equal(c.dataDir, '/var/lib/vigil');
+  assert.equal(c.databaseUrl, 'postgres://u@db:5432/vigil');
+  assert.deepEqual(c.rateLimit, { enabled: false, max: 50, windowSeconds: 10 });
+});
+
+test('a bad setting is refused with the variable named', () => {
+  assert.throws(() => loadConfig({ PORT: 'eighty' }), (e: unknown) => e instanceof ConfigError && /PORT/.test(e.message));
+  assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL: must be a postgres/);
+  assert.throws(() => loadConfig({ RATE_LIMIT_ENABLED: 'maybe' }), /RATE_LIMIT_ENABLED/);
+});
