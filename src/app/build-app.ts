@@ -51,6 +51,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     defaultJson(req, text, done);
   });
 
+  http.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
   let stopping = false;
   registerErrorHandler(http, { bodyLimitBytes: bodyLimit });
   registerAuth(http, deps);
