@@ -1,3 +1,5 @@
+import { assertCanGrant } from '../../access/grants.ts';
+import { assertCanGrant } from '../../access/grants.ts';
 import { PERMISSIONS } from '../../access/permission-catalog.ts';
 import { standardPermissions } from '../../access/roles.ts';
 import { defineResource } from '../definition.ts';
@@ -13,4 +15,10 @@ export const teamPermissionResource = defineResource({
     permission: { kind: 'enum', description: 'The permission granted', required: true, values: PERMISSIONS },
   },
   permissions: { ...standardPermissions('Team Permission', { membersWrite: false }), update: null },
+  hooks: {
+    // Members of the team get this permission: granting it is handing it out.
+    async beforeCreate(ctx, values) {
+      assertCanGrant(ctx.actor, null, [values.permission as string]);
+    },
+  },
 });
