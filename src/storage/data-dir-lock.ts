@@ -48,13 +48,13 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
   let info: LockInfo = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      writeExclusive(file, info);
+      writeLockFile(file, info, 'wx');
       let released = false;
       return {
         file,
         update(extra) {
           info = { ...info, ...extra };
-          writeFile(file, info);
+          writeLockFile(file, info, 'w');
         },
         release() {
           if (released) return;
@@ -103,17 +103,9 @@ export function isAlive(info: LockInfo): boolean {
   }
 }
 
-function writeExclusive(file: string, info: LockInfo): void {
-  const fd = openSync(file, 'wx', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(info));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function writeFile(file: string, info: LockInfo): void {
-  const fd = openSync(file, 'w', 0o600);
+/** Writes the lock file; flag `wx` fails with EEXIST when it exists, `w` replaces it. */
+function writeLockFile(file: string, info: LockInfo, flag: 'wx' | 'w'): void {
+  const fd = openSync(file, flag, 0o600);
   try {
     writeSync(fd, JSON.stringify(info));
   } finally {
