@@ -28,6 +28,9 @@ const empty = z.object({});
  * their routes and answer 405 saying so.
  */
 export function registerResourceRoutes(app: FastifyInstance, registry: ResourceRegistry, service: ResourceService): void {
+  // The API takes JSON only. Without this, fastify's built-in text/plain parser hands a
+  // text body to validation (a misleading 400) instead of answering 415.
+  app.removeContentTypeParser('text/plain');
   for (const r of registry.all()) registerResource(app.withTypeProvider<ZodTypeProvider>(), r, service);
 }
 
@@ -77,19 +80,22 @@ function registerResource(app: FastifyInstance & { withTypeProvider: FastifyInst
     schema: { tags, summary: `Count ${r.title}`, body: s.countBody, response: { 200: z.object({ count: z.number().int() }), ...errors } },
   }, async (req) => ({ count: await service.count(actorOf(req), r, (req.body as { query?: unknown } | null)?.query) }));
 
+  // An operation the resource does not offer takes any body, so that every caller gets its 405.
+  const offered = (op: 'create' | 'update', schema: z.ZodType) => (r.permissions[op] === null ? z.unknown() : schema);
+
   z$.post(base, {
     config,
-    schema: { tags, summary: `Create ${r.title}`, body: s.createBody, response: { 200: s.item, ...errors, 405: errorBody, 409: errorBody } },
+    schema: { tags, summary: `Create ${r.title}`, body: offered('create', s.createBody), response: { 200: s.item, ...errors, 405: errorBody, 409: errorBody } },
   }, async (req) => {
-    const body = req.body as { data: unknown; miscDataProps?: Record<string, unknown> };
-    return service.create(actorOf(req), r, body.data, body.miscDataProps);
+    const body = req.body as { data: unknown; miscDataProps?: Record<string, unknown> } | undefined;
+    return service.create(actorOf(req), r, body?.data, body?.miscDataProps);
   });
 
   const update = async (req: { params: { id: string }; body: unknown; actor: unknown }) => {
-    await service.update(actorOf(req as never), r, req.params.id.toLowerCase(), (req.body as { data: unknown }).data);
+    await service.update(actorOf(req as never), r, req.params.id.toLowerCase(), (req.body as { data: unknown } | undefined)?.data);
     return {};
   };
-  const updateSchema = { tags, summary: `Update ${r.title}`, params: idParams, body: s.updateBody, response: { 200: empty, ...errors, 405: errorBody, 409: errorBody } };
+  const updateSchema = { tags, summary: `Update ${r.title}`, params: idParams, body: offered('update', s.updateBody), response: { 200: empty, ...errors, 405: errorBody, 409: errorBody } };
   z$.put(`${base}/:id`, { config, schema: updateSchema }, update);
   z$.post(`${base}/:id/update-item`, { config, schema: updateSchema }, update);
 

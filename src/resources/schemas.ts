@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isArrayKind, type Field } from './column.ts';
 import type { Resource } from './definition.ts';
 import { MAX_LIMIT } from './list-request.ts';
+import { VALUE_WRAPPER_TYPES } from './values.ts';
 
 /**
  * Zod schemas derived from a resource definition. Routes validate request shapes with
@@ -56,6 +57,20 @@ export function fieldSchema(field: Field, nullable: boolean): z.ZodType {
   return (nullable ? base.nullable() : base).describe(field.description);
 }
 
+/** A value as clients may write it: plain, or wrapped as `{"_type": "ObjectID" | "DateTime" | ..., "value": ...}`. */
+function wrappable(s: z.ZodType): z.ZodType {
+  return z.union([s, z.object({ _type: z.enum(VALUE_WRAPPER_TYPES), value: s })], {
+    // Report what is wrong with the plain value rather than zod's bare "Invalid input".
+    error: (iss) => (iss.code === 'invalid_union' ? iss.errors[0]?.[0]?.message : undefined),
+  });
+}
+
+/** The schema of one field's value in create and update data (wrapped values accepted). */
+function inputFieldSchema(field: Field, nullable: boolean): z.ZodType {
+  const base = isArrayKind(field.kind) ? z.array(wrappable(scalarSchema(field))) : wrappable(scalarSchema(field));
+  return (nullable ? base.nullable() : base).describe(field.description);
+}
+
 function readItemSchema(r: Resource): z.ZodType {
   const shape: Record<string, z.ZodType> = {};
   for (const f of r.fields.values()) {
@@ -91,12 +106,12 @@ const paging = {
 
 export function buildSchemas(r: Resource): ResourceSchemas {
   const createShape: Record<string, z.ZodType> = {
-    projectId: guid().optional().describe('Must be your project, if given'),
+    projectId: wrappable(guid()).optional().describe('Must be your project, if given'),
   };
   const updateShape: Record<string, z.ZodType> = {};
   for (const f of r.fields.values()) {
-    if (f.creatable) createShape[f.name] = f.required ? fieldSchema(f, false) : fieldSchema(f, true).optional();
-    if (f.updatable) updateShape[f.name] = fieldSchema(f, !f.required).optional();
+    if (f.creatable) createShape[f.name] = f.required ? inputFieldSchema(f, false) : inputFieldSchema(f, true).optional();
+    if (f.updatable) updateShape[f.name] = inputFieldSchema(f, !f.required).optional();
   }
   const select = selectSchema(r).optional();
   return {

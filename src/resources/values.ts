@@ -6,7 +6,7 @@ import { isArrayKind, type Field } from './column.ts';
  * `{"_type":"ObjectID","value":"…"}`. These are the wrapper types accepted as the value
  * they hold. Structured JSON types (such as `Recurring`) are not wrappers and are kept.
  */
-const VALUE_WRAPPERS = new Set([
+export const VALUE_WRAPPER_TYPES = [
   'ObjectID',
   'DateTime',
   'Date',
@@ -25,7 +25,8 @@ const VALUE_WRAPPERS = new Set([
   'Version',
   'Route',
   'Permission',
-]);
+] as const;
+const VALUE_WRAPPERS: ReadonlySet<string> = new Set(VALUE_WRAPPER_TYPES);
 
 /** Returns the plain value inside a value wrapper, or the value itself. */
 export function unwrap(value: unknown): unknown {

@@ -1,5 +1,4 @@
 import { assertCanGrant } from '../../access/grants.ts';
-import { assertCanGrant } from '../../access/grants.ts';
 import { PERMISSIONS } from '../../access/permission-catalog.ts';
 import { standardPermissions } from '../../access/roles.ts';
 import { defineResource } from '../definition.ts';

@@ -43,6 +43,10 @@ export const userResource = defineResource({
     },
     async update(ctx, id, values) {
       const current = await memberRole(ctx, id);
+      if (values.name !== undefined && (await belongsToOtherProjects(ctx, id))) {
+        // The name is the person's, shared by every project they belong to: one project must not rename them in another.
+        throw conflict('data.name: this user also belongs to other projects, so their name cannot be changed from this one');
+      }
       if (values.role !== undefined) {
         if (roleRank(current) > roleRank(ctx.actor.role)) throw forbidden(`Permission denied: this user is ${current}, above your own role`);
         assertCanGrant(ctx.actor, values.role as Role);
@@ -69,6 +73,11 @@ async function memberRole(ctx: WriteContext, userId: string): Promise<Role> {
   const res = await sql<{ role: Role }>`select role from project_member
     where project_id = ${ctx.projectId} and user_id = ${userId} for update`.execute(ctx.tx);
   return res.rows[0]!.role;
+}
+
+async function belongsToOtherProjects(ctx: WriteContext, userId: string): Promise<boolean> {
+  const res = await sql`select 1 from project_member where user_id = ${userId} and project_id <> ${ctx.projectId} limit 1`.execute(ctx.tx);
+  return res.rows.length > 0;
 }
 
 /** A project must always keep at least one owner. */
