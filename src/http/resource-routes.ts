@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { invalidField } from '../errors.ts';
@@ -31,10 +31,10 @@ export function registerResourceRoutes(app: FastifyInstance, registry: ResourceR
   // The API takes JSON only. Without this, fastify's built-in text/plain parser hands a
   // text body to validation (a misleading 400) instead of answering 415.
   app.removeContentTypeParser('text/plain');
-  for (const r of registry.all()) registerResource(app.withTypeProvider<ZodTypeProvider>(), r, service);
+  for (const r of registry.all()) registerResource(app, r, service);
 }
 
-function registerResource(app: FastifyInstance & { withTypeProvider: FastifyInstance['withTypeProvider'] }, r: Resource, service: ResourceService): void {
+function registerResource(app: FastifyInstance, r: Resource, service: ResourceService): void {
   const z$ = app.withTypeProvider<ZodTypeProvider>();
   const s = buildSchemas(r);
   const base = `/api/${r.name}`;
@@ -91,16 +91,16 @@ function registerResource(app: FastifyInstance & { withTypeProvider: FastifyInst
     return service.create(actorOf(req), r, body?.data, body?.miscDataProps);
   });
 
-  const update = async (req: { params: { id: string }; body: unknown; actor: unknown }) => {
-    await service.update(actorOf(req as never), r, req.params.id.toLowerCase(), (req.body as { data: unknown } | undefined)?.data);
+  const update = async (req: FastifyRequest<{ Params: { id: string }; Body: unknown }>) => {
+    await service.update(actorOf(req), r, req.params.id.toLowerCase(), (req.body as { data?: unknown } | undefined)?.data);
     return {};
   };
   const updateSchema = { tags, summary: `Update ${r.title}`, params: idParams, body: offered('update', s.updateBody), response: { 200: empty, ...errors, 405: errorBody, 409: errorBody } };
   z$.put(`${base}/:id`, { config, schema: updateSchema }, update);
   z$.post(`${base}/:id/update-item`, { config, schema: updateSchema }, update);
 
-  const del = async (req: { params: { id: string } }) => {
-    await service.delete(actorOf(req as never), r, req.params.id.toLowerCase());
+  const del = async (req: FastifyRequest<{ Params: { id: string } }>) => {
+    await service.delete(actorOf(req), r, req.params.id.toLowerCase());
     return {};
   };
   const deleteSchema = { tags, summary: `Delete ${r.title}`, params: idParams, response: { 200: empty, ...errors, 405: errorBody, 409: errorBody } };
