@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
+import { bundledMigrations } from '../src/storage/migrate.ts';
 import { runVigil, startVigilServer } from './support/process.ts';
 
 const dataDir = () => path.join(mkdtempSync(path.join(tmpdir(), 'vigil-cli-')), 'data');
@@ -112,7 +113,7 @@ describe('the vigil command on PostgreSQL', { skip: !process.env.TEST_DATABASE_U
     const env = { DATABASE_URL: url.toString(), VIGIL_DATA_DIR: dataDir() };
     const migrated = await runVigil(['migrate'], env);
     assert.equal(migrated.code, 0, migrated.stderr);
-    assert.deepEqual(JSON.parse(migrated.stdout).applied, ['001_access']);
+    assert.deepEqual(JSON.parse(migrated.stdout).applied, bundledMigrations().map((m) => m.id));
     const created = await runVigil(['project', 'create', '--name', 'PG', '--owner-email', 'pg@example.com'], env);
     assert.equal(created.code, 0, created.stderr);
     const project = JSON.parse(created.stdout) as { apiKey: string; projectId: string };

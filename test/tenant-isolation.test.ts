@@ -4,6 +4,8 @@
 // new resource is covered by adding it to the registry (plus a line below if the API
 // cannot create its rows, or its create needs more than its required fields).
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { after, before, describe, test } from 'node:test';
 import type { CreatedProject } from '../src/access/projects.ts';
 import type { Field } from '../src/resources/column.ts';
@@ -27,12 +29,33 @@ const byName = new Map(RESOURCES.map((r) => [r.name, r]));
 /** Create data a resource needs beyond its required fields (rules its columns cannot express). */
 const EXTRA_CREATE_DATA: Readonly<Record<string, Row>> = {
   'api-key': { role: 'Viewer' },
+  'scheduled-maintenance': { startsAt: '2026-01-01T00:00:00.000Z', endsAt: '2026-01-02T00:00:00.000Z' },
 };
 
 /** How to get a row of a resource the API cannot create. */
 const EXISTING_ROW: Readonly<Record<string, (p: CreatedProject) => Promise<string>>> = {
   project: async (p) => p.projectId,
+  'incident-feed': (p) => newestOf('incident-feed', 'incident', p),
+  'alert-feed': (p) => newestOf('alert-feed', 'alert', p),
+  'incident-episode-feed': (p) => newestOf('incident-episode-feed', 'incident-episode', p),
+  'alert-episode-feed': (p) => newestOf('alert-episode-feed', 'alert-episode', p),
+  'domain-event': (p) => newestOf('domain-event', 'alert', p),
+  'change-event': async (p) => {
+    const id = randomUUID();
+    const now = h.clock.now();
+    await sql`insert into change_event (id, project_id, summary, created_at, updated_at)
+      values (${id}, ${p.projectId}, 'deployed', ${now}, ${now})`.execute(h.database.db);
+    return id;
+  },
 };
+
+/** Creates a row of `source` over the API, then returns the newest row of the read-only `resource` it produced. */
+async function newestOf(resource: string, source: string, p: CreatedProject): Promise<string> {
+  await makeRow(byName.get(source)!, p);
+  const res = await h.call('POST', `/api/${resource}/get-list`, { key: p.apiKey, body: { sort: { seq: -1 } } });
+  assert.ok(res.body.data?.[0], `no ${resource} row after creating a ${source}: ${JSON.stringify(res.body)}`);
+  return res.body.data[0]._id;
+}
 
 let seq = 0;
 

@@ -25,3 +25,12 @@ export function generateApiKeySecret(): NewApiKeySecret {
 export function hashApiKey(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
+
+/**
+ * A new integration routing key or heartbeat key: 32 hex characters (128 bits), the
+ * format PagerDuty integration keys have, so existing clients accept it. Stored as its digest.
+ */
+export function generateRoutingKey(): NewApiKeySecret {
+  const secret = randomBytes(16).toString('hex');
+  return { secret, hash: hashApiKey(secret), prefix: secret.slice(0, 6) };
+}

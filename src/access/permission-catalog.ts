@@ -5,7 +5,30 @@ import { READ_ALL, ROLES } from './roles.ts';
  * `Delete` grants named after it (OneUptime's naming). A new resource adds its title here;
  * the registry refuses to start if a resource asks for a permission not in this catalog.
  */
-const SUBJECTS = ['Project', 'Team', 'Team Member', 'Team Permission', 'Label', 'API Key', 'Project User'] as const;
+const SUBJECTS = [
+  'Project',
+  'Team',
+  'Team Member',
+  'Team Permission',
+  'Label',
+  'API Key',
+  'Project User',
+  'Incident',
+  'Alert',
+  'Incident Episode',
+  'Alert Episode',
+  'Incident Severity',
+  'Alert Severity',
+  'Incident Feed',
+  'Alert Feed',
+  'Incident Episode Feed',
+  'Alert Episode Feed',
+  'Domain Event',
+  'Integration',
+  'Monitor',
+  'Scheduled Maintenance',
+  'Change Event',
+] as const;
 
 const VERBS = ['Create', 'Read', 'Edit', 'Delete'] as const;
 

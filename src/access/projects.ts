@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Clock } from '../storage/clock.ts';
 import type { Db } from '../storage/database.ts';
+import { seedSeverities } from '../incidents/severities.ts';
 import { insertApiKey } from './api-keys.ts';
 import { addMember, findOrCreateUser } from './users.ts';
 
@@ -27,6 +28,7 @@ export async function createProject(db: Db, clock: Clock, p: NewProject): Promis
     await sql`insert into project (id, name, created_at, updated_at, created_by_user_id)
       values (${projectId}, ${p.name}, ${now}, ${now}, ${user.id})`.execute(tx);
     await addMember(tx, { projectId, userId: user.id, role: 'Project Owner', now, createdBy: user.id });
+    await seedSeverities(tx, projectId, now);
     const key = await insertApiKey(tx, {
       projectId,
       name: 'Owner key',

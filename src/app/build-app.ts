@@ -7,6 +7,7 @@ import { registerErrorHandler } from '../http/error-handler.ts';
 import { registerHealthRoutes } from '../http/health-routes.ts';
 import { registerOpenApi } from '../http/openapi.ts';
 import { registerRateLimit } from '../http/rate-limit.ts';
+import { registerLifecycleRoutes } from '../http/lifecycle-routes.ts';
 import { registerResourceRoutes } from '../http/resource-routes.ts';
 import { RESOURCES } from '../resources/definitions/index.ts';
 import { ResourceRegistry } from '../resources/registry.ts';
@@ -66,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const service = new ResourceService(deps.db, new ResourceStore(registry), deps.clock);
   registerHealthRoutes(http, { db: deps.db, isShuttingDown: () => stopping });
   registerResourceRoutes(http, registry, service);
+  registerLifecycleRoutes(http, { db: deps.db, clock: deps.clock, registry, service });
   await http.ready();
   return { http, beginShutdown: () => void (stopping = true) };
 }

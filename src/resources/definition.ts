@@ -26,7 +26,10 @@ export interface ResourceHooks {
   beforeCreate?(ctx: WriteContext, values: Values, misc: Record<string, unknown> | undefined): Promise<void>;
   /** Replaces the default insert; returns the new id and fields to add to the answer. */
   create?(ctx: WriteContext, values: Values, misc: Record<string, unknown> | undefined): Promise<CreateResult>;
-  /** Checks (and may amend) values before the default update of row `id`. */
+  /**
+   * Checks (and may amend) values before the default update of row `id`. A hook that
+   * handles some fields itself removes them; the default update writes the rest.
+   */
   beforeUpdate?(ctx: WriteContext, id: string, values: Values): Promise<void>;
   /** Replaces the default update. */
   update?(ctx: WriteContext, id: string, values: Values): Promise<void>;
@@ -55,6 +58,8 @@ export interface ResourceSpec {
   /** Whether rows record who created them (`createdByUserId`). Default true. */
   readonly hasCreatedBy?: boolean;
   readonly columns: Readonly<Record<string, ColumnDef>>;
+  /** Order of lists that ask for none; newest first (`createdAt` descending) when absent. */
+  readonly defaultSort?: { readonly field: string; readonly direction: 'asc' | 'desc' };
   /** Fields returned when a request has no `select`; all readable fields when absent. */
   readonly defaultSelect?: readonly string[];
   readonly permissions: OperationPermissions;

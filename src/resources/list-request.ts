@@ -38,7 +38,7 @@ const DIRECTIONS: Record<string, 'asc' | 'desc'> = {
   descending: 'desc',
 };
 
-/** Sort keys in request order; newest first when none are given. `_id` breaks ties. */
+/** Sort keys in request order; the resource's default order when none are given. `_id` breaks ties. */
 export function parseSort(resource: Resource, sort: unknown): SortKey[] {
   const keys: SortKey[] = [];
   if (sort !== undefined && sort !== null) {
@@ -54,7 +54,10 @@ export function parseSort(resource: Resource, sort: unknown): SortKey[] {
       keys.push({ field, direction });
     }
   }
-  if (keys.length === 0) keys.push({ field: resource.fields.get('createdAt')!, direction: 'desc' });
+  if (keys.length === 0) {
+    const d = resource.defaultSort ?? { field: 'createdAt', direction: 'desc' };
+    keys.push({ field: resource.fields.get(d.field)!, direction: d.direction });
+  }
   if (!keys.some((k) => k.field.name === '_id')) {
     keys.push({ field: resource.fields.get('_id')!, direction: keys[keys.length - 1]!.direction });
   }

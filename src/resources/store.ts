@@ -72,6 +72,7 @@ export class ResourceStore {
     await this.#checkReferences(ctx, r, values);
     await r.hooks?.beforeUpdate?.(ctx, id, values);
     if (r.hooks?.update) return r.hooks.update(ctx, id, values);
+    if (Object.keys(values).length === 0) return;
     const sets = Object.entries(values).map(([name, v]) => sql`${sql.ref(r.fields.get(name)!.sqlColumn)} = ${v}`);
     sets.push(sql`updated_at = ${ctx.now}`);
     await sql`update ${sql.table(r.table)} set ${sql.join(sets)} where ${this.#scoped(r, ctx.projectId, [byId(id)])}`.execute(ctx.tx);

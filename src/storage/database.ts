@@ -54,6 +54,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   };
 }
 
+// bigint columns (sequence numbers) are read as numbers: they stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
 function once(fn: () => Promise<void>): () => Promise<void> {
   let done: Promise<void> | undefined;
   return () => (done ??= fn());

@@ -1,5 +1,6 @@
 import type { Resource } from '../definition.ts';
 import { apiKeyResource } from './api-key.ts';
+import { INCIDENT_RESOURCES } from './incidents/index.ts';
 import { labelResource } from './label.ts';
 import { projectResource } from './project.ts';
 import { teamMemberResource } from './team-member.ts';
@@ -16,4 +17,5 @@ export const RESOURCES: readonly Resource[] = [
   teamPermissionResource,
   labelResource,
   apiKeyResource,
+  ...INCIDENT_RESOURCES,
 ];

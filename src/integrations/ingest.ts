@@ -1,0 +1,82 @@
+import type { Clock } from '../storage/clock.ts';
+import type { Db } from '../storage/database.ts';
+import { integrationChangeActor, type ChangeContext } from '../incidents/change-context.ts';
+import { openEpisode } from '../incidents/episodes.ts';
+import { transition } from '../incidents/lifecycle.ts';
+import { isUnderMaintenance } from '../incidents/maintenance.ts';
+import { resolveSeverity } from '../incidents/severities.ts';
+import { EPISODE_OF } from '../incidents/subjects.ts';
+import { findOpenByDedupKey, trigger, type TriggerResult } from '../incidents/trigger.ts';
+import type { Integration } from './integration.ts';
+
+/** A trigger as any integration delivers it, after its own protocol is parsed. */
+export interface InboundTrigger {
+  readonly dedupKey: string;
+  readonly title: string;
+  readonly description?: string | null;
+  /** The source's own severity word (critical, error, warning, info, ...). */
+  readonly severity?: string | null;
+  readonly customFields?: Record<string, unknown>;
+  readonly links?: readonly unknown[];
+  /** Groups this trigger into the open episode with this key (an Alertmanager group). */
+  readonly episode?: { readonly groupKey: string; readonly title: string };
+}
+
+export type InboundResult = TriggerResult & { readonly suppressed: boolean };
+
+/**
+ * Applies inbound events for one integration, each call in one transaction, so the
+ * caller can answer 2xx only once the data is durably written.
+ */
+export class Ingest {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Opens an alert or incident, or folds into the open one with the same dedup key. */
+  async trigger(integration: Integration, t: InboundTrigger): Promise<InboundResult> {
+    return this.#inTx(integration, async (ctx) => {
+      const type = integration.creates;
+      const severityId = await resolveSeverity(ctx.tx, type, integration.projectId, t.severity, integration.severityMap);
+      const suppressed = await isUnderMaintenance(ctx.tx, integration.projectId, { integrationId: integration.id }, ctx.now);
+      const episodeId = t.episode
+        ? (await openEpisode(ctx, EPISODE_OF[type], { groupKey: t.episode.groupKey, title: t.episode.title, integrationId: integration.id })).id
+        : null;
+      const result = await trigger(ctx, type, {
+        title: t.title,
+        description: t.description ?? null,
+        severityId,
+        integrationId: integration.id,
+        dedupKey: t.dedupKey,
+        source: integration.type,
+        labels: integration.labelIds,
+        customFields: t.customFields ?? {},
+        links: t.links ?? [],
+        episodeId,
+        suppressed,
+        priority: integration.defaultPriority,
+      });
+      return { ...result, suppressed };
+    });
+  }
+
+  /**
+   * Acknowledges or resolves the open item with this dedup key from this integration.
+   * An unknown or already resolved key is accepted and changes nothing (PagerDuty's rule).
+   * Returns whether anything changed.
+   */
+  async followUp(integration: Integration, dedupKey: string, action: 'acknowledge' | 'resolve'): Promise<boolean> {
+    return this.#inTx(integration, async (ctx) => {
+      const id = await findOpenByDedupKey(ctx, integration.creates, integration.id, dedupKey);
+      if (!id) return false;
+      return transition(ctx, integration.creates, id, action, { mode: 'lenient' });
+    });
+  }
+
+  #inTx<T>(integration: Integration, fn: (ctx: ChangeContext) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((tx) =>
+      fn({ tx, projectId: integration.projectId, actor: integrationChangeActor(integration.id, 'integration'), now: this.clock.now() }),
+    );
+  }
+}
