@@ -7,7 +7,9 @@ import { registerErrorHandler } from '../http/error-handler.ts';
 import { registerHealthRoutes } from '../http/health-routes.ts';
 import { registerOpenApi } from '../http/openapi.ts';
 import { registerRateLimit } from '../http/rate-limit.ts';
+import { registerIngestRoutes } from '../http/ingest/index.ts';
 import { registerLifecycleRoutes } from '../http/lifecycle-routes.ts';
+import { Ingest } from '../integrations/ingest.ts';
 import { registerResourceRoutes } from '../http/resource-routes.ts';
 import { RESOURCES } from '../resources/definitions/index.ts';
 import { ResourceRegistry } from '../resources/registry.ts';
@@ -68,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerHealthRoutes(http, { db: deps.db, isShuttingDown: () => stopping });
   registerResourceRoutes(http, registry, service);
   registerLifecycleRoutes(http, { db: deps.db, clock: deps.clock, registry, service });
+  await registerIngestRoutes(http, { db: deps.db, clock: deps.clock, ingest: new Ingest(deps.db, deps.clock), rateLimit: limits });
   await http.ready();
   return { http, beginShutdown: () => void (stopping = true) };
 }
