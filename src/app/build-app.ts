@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { registerAuth } from '../http/auth.ts';
@@ -39,7 +39,15 @@ export interface App {
  */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const bodyLimit = deps.bodyLimitBytes ?? 1_048_576;
-  const common = { bodyLimit, genReqId: () => randomUUID(), requestIdHeader: 'x-request-id' };
+  const common = {
+    bodyLimit,
+    genReqId: () => randomUUID(),
+    requestIdHeader: 'x-request-id',
+    // Errors fastify raises before routing (a URL with broken percent-encoding, say) answer like every other error.
+    frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      reply.code(400).send({ error: `url: ${err.message}` });
+    },
+  } satisfies FastifyServerOptions;
   const http: FastifyInstance = deps.logger
     ? (Fastify({ ...common, loggerInstance: deps.logger }) as unknown as FastifyInstance)
     : Fastify({ ...common, logger: false });

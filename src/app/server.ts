@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { startHeartbeatChecker, type HeartbeatChecker } from '../integrations/heartbeat/heartbeat-checker.ts';
 import { systemClock } from '../storage/clock.ts';
 import { migrate } from '../storage/migrate.ts';
 import { adminOps } from './admin-ops.ts';
@@ -27,9 +28,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const storage = await openConfiguredStorage(config);
   let admin: FastifyInstance | undefined;
   let http: FastifyInstance | undefined;
+  let heartbeats: HeartbeatChecker | undefined;
   try {
     const applied = await migrate(storage.database.db);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    heartbeats = startHeartbeatChecker(storage.database.db, systemClock, logger);
     const app = await buildApp({
       db: storage.database.db,
       clock: systemClock,
@@ -57,12 +60,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           app.beginShutdown();
           await admin?.close();
           await http!.close();
+          await heartbeats!.stop();
           await storage.close();
         })()),
     };
   } catch (err) {
     await admin?.close().catch(() => {});
     await http?.close().catch(() => {});
+    await heartbeats?.stop();
     await storage.close().catch(() => {});
     throw err;
   }
