@@ -519,3 +519,16 @@ describe('the runner', () => {
     assert.ok(errors.every((e) => /heartbeat check failed/.test(e)));
   });
 });
+
+test('changing the interval moves the current deadline at once', async () => {
+  const p = await h.project();
+  const created = await h.call('POST', '/api/monitor', { key: p.apiKey, body: { data: { name: 'cron', intervalSeconds: 60, graceSeconds: 10 } } });
+  assert.equal(created.status, 200);
+  const ping = await h.call('POST', `/api/heartbeat/${created.body.heartbeatKey}`);
+  assert.equal(ping.status, 200);
+  const pingedAt = h.clock.now().getTime();
+  const upd = await h.call('PUT', `/api/monitor/${created.body._id}`, { key: p.apiKey, body: { data: { intervalSeconds: 600 } } });
+  assert.equal(upd.status, 200);
+  const after = await h.call('GET', `/api/monitor/${created.body._id}/get-item`, { key: p.apiKey });
+  assert.equal(new Date(after.body.nextDueAt).getTime(), pingedAt + 610_000);
+});

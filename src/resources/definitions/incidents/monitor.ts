@@ -29,6 +29,13 @@ export const monitorResource = defineResource({
   },
   permissions: standardPermissions('Monitor'),
   hooks: {
+    /** A new interval or grace moves the current deadline at once, not only after the next ping. */
+    async beforeUpdate(ctx, id, v) {
+      if (v.intervalSeconds === undefined && v.graceSeconds === undefined) return;
+      await sql`update monitor set next_due_at = last_ping_at
+          + make_interval(secs => coalesce(${v.intervalSeconds ?? null}::int, interval_seconds) + coalesce(${v.graceSeconds ?? null}::int, grace_seconds))
+        where id = ${id} and project_id = ${ctx.projectId} and last_ping_at is not null`.execute(ctx.tx);
+    },
     async create(ctx, v) {
       const id = randomUUID();
       const key = generateRoutingKey();
