@@ -41,12 +41,15 @@ export async function transition(
   action: LifecycleAction,
   opts: TransitionOptions,
 ): Promise<boolean> {
+  // Episode before member, the order an episode's own actions lock in, so the two never deadlock.
+  if (!isEpisode(type)) await lockEpisodeOf(ctx, type, id);
   const row = await lockSubject(ctx, type, id);
   const rule = RULES[action];
   if (!rule.from.includes(row.state)) {
     if (opts.mode === 'lenient') return false;
     throw conflict(`${label(type)} ${id} is ${row.state}; it cannot be ${rule.kind.replace('reopened', 'reopened unless Resolved')}`);
   }
+  if (isEpisode(type) && action === 'reopen') await assertGroupKeyFree(ctx, type, id);
   await setState(ctx, type, id, rule.to);
   await journal(ctx, {
     subjectType: type,
@@ -71,6 +74,13 @@ async function lockSubject(ctx: ChangeContext, type: SubjectType, id: string): P
   return res.rows[0];
 }
 
+/** Locks the episode an item belongs to, if any. */
+async function lockEpisodeOf(ctx: ChangeContext, type: ItemType, id: string): Promise<void> {
+  await sql`select id from ${sql.table(TABLE[EPISODE_OF[type]])}
+    where id = (select episode_id from ${sql.table(TABLE[type])} where id = ${id} and project_id = ${ctx.projectId})
+    for update`.execute(ctx.tx);
+}
+
 async function setState(ctx: ChangeContext, type: SubjectType, id: string, to: State): Promise<void> {
   const who = ctx.actor.userId;
   const t = sql.table(TABLE[type]);
@@ -79,6 +89,7 @@ async function setState(ctx: ChangeContext, type: SubjectType, id: string, to: S
       where id = ${id}`.execute(ctx.tx);
   } else if (to === 'Resolved') {
     await sql`update ${t} set state = ${to}, resolved_at = ${ctx.now}, resolved_by_user_id = ${who},
+      acknowledged_by_user_id = case when acknowledged_at is null then ${who} else acknowledged_by_user_id end,
       acknowledged_at = coalesce(acknowledged_at, ${ctx.now}), updated_at = ${ctx.now} where id = ${id}`.execute(ctx.tx);
   } else {
     await sql`update ${t} set state = ${to}, acknowledged_at = null, acknowledged_by_user_id = null, resolved_at = null,
@@ -111,6 +122,8 @@ async function applyToMembers(ctx: ChangeContext, episode: EpisodeType, episodeI
  */
 export async function followMembers(ctx: ChangeContext, episode: EpisodeType, episodeId: string): Promise<void> {
   const memberType: ItemType = MEMBERS_OF[episode];
+  // Lock first, then count: a concurrent member change is then either counted or waits for us.
+  const current = await lockSubject(ctx, episode, episodeId);
   const counts = await sql<{ open: number; created: number; total: number }>`select
       count(*) filter (where state <> 'Resolved')::int as open,
       count(*) filter (where state = 'Created')::int as created,
@@ -119,8 +132,8 @@ export async function followMembers(ctx: ChangeContext, episode: EpisodeType, ep
   const c = counts.rows[0]!;
   if (c.total === 0) return;
   const wanted: State = c.open === 0 ? 'Resolved' : c.created === 0 ? 'Acknowledged' : 'Created';
-  const current = await lockSubject(ctx, episode, episodeId);
   if (current.state === wanted) return;
+  if (current.state === 'Resolved') await assertGroupKeyFree(ctx, episode, episodeId);
   await setState(ctx, episode, episodeId, wanted);
   await journal(ctx, {
     subjectType: episode,
@@ -129,4 +142,21 @@ export async function followMembers(ctx: ChangeContext, episode: EpisodeType, ep
     message: `${label(episode)} ${wanted.toLowerCase()}: it follows its members`,
     data: { from: current.state, to: wanted, cause: 'members' },
   });
+}
+
+/**
+ * A resolved episode may only open again while no other open episode holds its group key
+ * (one open episode per key): a clear 409 instead of the unique index's error.
+ */
+async function assertGroupKeyFree(ctx: ChangeContext, episode: EpisodeType, episodeId: string): Promise<void> {
+  const t = sql.table(TABLE[episode]);
+  const res = await sql<{ id: string; group_key: string }>`select o.id, o.group_key from ${t} e
+    join ${t} o on o.project_id = e.project_id and o.group_key = e.group_key and o.id <> e.id and o.state <> 'Resolved'
+    where e.id = ${episodeId} and e.project_id = ${ctx.projectId} limit 1`.execute(ctx.tx);
+  const other = res.rows[0];
+  if (other) {
+    throw conflict(
+      `${label(episode)} ${episodeId} cannot be reopened: the open ${label(episode).toLowerCase()} ${other.id} has its group key ${JSON.stringify(other.group_key)}; resolve that one first`,
+    );
+  }
 }

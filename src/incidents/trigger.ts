@@ -82,6 +82,15 @@ export async function trigger(ctx: ChangeContext, type: ItemType, input: Trigger
       message: `${label(type)} created: ${input.title}${input.suppressed ? ' (suppressed by scheduled maintenance)' : ''}`,
       data: { source: input.source, dedupKey: input.dedupKey ?? null, suppressed: input.suppressed ?? false },
     });
+    if (input.assigneeUserId) {
+      await journal(ctx, {
+        subjectType: type,
+        subjectId: row.id,
+        kind: 'assigned',
+        message: `Incident assigned to user ${input.assigneeUserId}`,
+        data: { assigneeUserId: input.assigneeUserId, previousAssigneeUserId: null },
+      });
+    }
     if (input.episodeId) await followMembers(ctx, EPISODE_OF[type], input.episodeId);
   } else {
     await journal(ctx, {

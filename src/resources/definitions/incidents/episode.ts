@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { standardPermissions } from '../../../access/roles.ts';
-import { conflict } from '../../../errors.ts';
+import { conflict, invalidField } from '../../../errors.ts';
 import { apiChangeActor, type ChangeContext } from '../../../incidents/change-context.ts';
 import { openEpisode } from '../../../incidents/episodes.ts';
 import { journal } from '../../../incidents/journal.ts';
@@ -50,6 +50,7 @@ export function episodeResource(type: EpisodeType): Resource {
       },
       async beforeUpdate(ctx, id, values) {
         const change = changeContext(ctx);
+        if (values.state === null) throw invalidField('data.state', 'must be one of: Created, Acknowledged, Resolved');
         if (values.state !== undefined) {
           const res = await sql<{ state: State }>`select state from ${sql.table(type.replace('-', '_'))} where id = ${id}`.execute(ctx.tx);
           const current = res.rows[0]!.state;

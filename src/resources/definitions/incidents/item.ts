@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { standardPermissions } from '../../../access/roles.ts';
-import { conflict } from '../../../errors.ts';
+import { conflict, invalidField } from '../../../errors.ts';
 import { assign, markStarted, unassign } from '../../../incidents/assignment.ts';
 import { apiChangeActor, type ChangeContext } from '../../../incidents/change-context.ts';
 import { journal } from '../../../incidents/journal.ts';
@@ -96,13 +96,16 @@ export function itemResource(type: ItemType): Resource {
       },
       async beforeUpdate(ctx, id, values) {
         const change = changeContext(ctx);
-        if (values.state !== undefined) {
+        const to = values.state as State | undefined;
+        if (to === null) throw invalidField('data.state', 'must be one of: Created, Acknowledged, Resolved');
+        delete values.state;
+        const changeState = async () => {
           const current = await currentState(ctx, type, id);
-          const to = values.state as State;
           if (current === to) throw conflict(`data.state: the ${type} is already ${to}`);
-          await transition(change, type, id, actionFor(current, to), { mode: 'strict' });
-          delete values.state;
-        }
+          await transition(change, type, id, actionFor(current, to!), { mode: 'strict' });
+        };
+        // A resolve goes last, so one update can assign, record the start and resolve.
+        if (to !== undefined && to !== 'Resolved') await changeState();
         if ('assigneeUserId' in values) {
           if (values.assigneeUserId === null) await unassign(change, id);
           else await assign(change, id, values.assigneeUserId as string);
@@ -112,6 +115,7 @@ export function itemResource(type: ItemType): Resource {
           await markStarted(change, id, values.startedAt as Date);
           delete values.startedAt;
         }
+        if (to === 'Resolved') await changeState();
         const fields = Object.keys(values);
         if (fields.length > 0) {
           await journal(change, { subjectType: type, subjectId: id, kind: 'updated', message: `Changed ${fields.join(', ')}`, data: { fields } });
