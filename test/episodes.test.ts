@@ -373,3 +373,14 @@ test("episodes of one project never act on another project's members", async () 
   assert.equal(await state(b, 'alert', memberB._id), 'Created');
   assert.equal(await state(b, 'alert-episode', epB._id), 'Created');
 });
+
+test('deleting the last open member of an episode resolves the episode when the rest are resolved', async () => {
+  const p = await h.project();
+  const ep = await h.call('POST', '/api/alert-episode', { key: p.apiKey, body: { data: { title: 'db group' } } });
+  const a = await h.call('POST', '/api/alert', { key: p.apiKey, body: { data: { title: 'a', episodeId: ep.body._id } } });
+  const b = await h.call('POST', '/api/alert', { key: p.apiKey, body: { data: { title: 'b', episodeId: ep.body._id } } });
+  assert.equal((await h.call('POST', `/api/alert/${a.body._id}/resolve`, { key: p.apiKey })).status, 200);
+  assert.equal((await h.call('GET', `/api/alert-episode/${ep.body._id}/get-item`, { key: p.apiKey })).body.state, 'Created');
+  assert.equal((await h.call('DELETE', `/api/alert/${b.body._id}`, { key: p.apiKey })).status, 200);
+  assert.equal((await h.call('GET', `/api/alert-episode/${ep.body._id}/get-item`, { key: p.apiKey })).body.state, 'Resolved');
+});

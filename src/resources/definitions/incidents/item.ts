@@ -4,7 +4,7 @@ import { conflict, invalidField } from '../../../errors.ts';
 import { assign, markStarted, unassign } from '../../../incidents/assignment.ts';
 import { apiChangeActor, type ChangeContext } from '../../../incidents/change-context.ts';
 import { journal } from '../../../incidents/journal.ts';
-import { transition, type LifecycleAction } from '../../../incidents/lifecycle.ts';
+import { followMembers, transition, type LifecycleAction } from '../../../incidents/lifecycle.ts';
 import { isUnderMaintenance } from '../../../incidents/maintenance.ts';
 import { EPISODE_OF, type ItemType, type State } from '../../../incidents/subjects.ts';
 import { trigger } from '../../../incidents/trigger.ts';
@@ -121,8 +121,14 @@ export function itemResource(type: ItemType): Resource {
           await journal(change, { subjectType: type, subjectId: id, kind: 'updated', message: `Changed ${fields.join(', ')}`, data: { fields } });
         }
       },
-      async beforeDelete(ctx, id) {
-        await journal(changeContext(ctx), { subjectType: type, subjectId: id, kind: 'deleted', message: `${title} deleted` });
+      /** Deletes the item; its episode then follows the members it has left. */
+      async delete(ctx, id) {
+        const change = changeContext(ctx);
+        const res = await sql<{ episode_id: string | null }>`delete from ${sql.table(type)}
+          where id = ${id} and project_id = ${ctx.projectId} returning episode_id`.execute(ctx.tx);
+        await journal(change, { subjectType: type, subjectId: id, kind: 'deleted', message: `${title} deleted` });
+        const episodeId = res.rows[0]?.episode_id;
+        if (episodeId) await followMembers(change, EPISODE_OF[type], episodeId);
       },
     },
   });
