@@ -5,7 +5,8 @@ import { journal } from './journal.ts';
 import { label, TABLE, type EpisodeType } from './subjects.ts';
 
 /**
- * The open episode with this group key, opened if there is none (an Alertmanager group,
+ * The open episode with this group key from this source (integration, or the API when
+ * none), opened if there is none (an Alertmanager group,
  * or a grouping key over labels). Concurrent callers get the same episode.
  */
 export async function openEpisode(
@@ -18,7 +19,7 @@ export async function openEpisode(
     insert into ${sql.table(TABLE[type])} as t (id, project_id, title, description, group_key, integration_id, state, created_at, updated_at, created_by_user_id)
     values (${id}, ${ctx.projectId}, ${input.title}, ${input.description ?? null}, ${input.groupKey}, ${input.integrationId ?? null},
       'Created', ${ctx.now}, ${ctx.now}, ${ctx.actor.userId})
-    on conflict (project_id, group_key) where state <> 'Resolved' and group_key is not null
+    on conflict (project_id, integration_id, group_key) where state <> 'Resolved' and group_key is not null
     do update set updated_at = t.updated_at
     returning id, (xmax = 0) as inserted`.execute(ctx.tx);
   const row = res.rows[0]!;

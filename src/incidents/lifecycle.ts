@@ -151,7 +151,8 @@ export async function followMembers(ctx: ChangeContext, episode: EpisodeType, ep
 async function assertGroupKeyFree(ctx: ChangeContext, episode: EpisodeType, episodeId: string): Promise<void> {
   const t = sql.table(TABLE[episode]);
   const res = await sql<{ id: string; group_key: string }>`select o.id, o.group_key from ${t} e
-    join ${t} o on o.project_id = e.project_id and o.group_key = e.group_key and o.id <> e.id and o.state <> 'Resolved'
+    join ${t} o on o.project_id = e.project_id and o.group_key = e.group_key
+      and o.integration_id is not distinct from e.integration_id and o.id <> e.id and o.state <> 'Resolved'
     where e.id = ${episodeId} and e.project_id = ${ctx.projectId} limit 1`.execute(ctx.tx);
   const other = res.rows[0];
   if (other) {

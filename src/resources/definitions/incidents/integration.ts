@@ -44,7 +44,7 @@ export const integrationResource = defineResource({
     },
     labels: { kind: 'uuidArray', column: 'label_ids', description: 'Labels added to what it opens', create: true, update: true, references: 'label', default: [] },
     defaultPriority: { kind: 'enum', description: 'Priority of incidents it opens', values: PRIORITIES, create: true, update: true },
-    isEnabled: { kind: 'boolean', description: 'Disabled integrations refuse events (404)', create: true, update: true, default: true },
+    isEnabled: { kind: 'boolean', description: 'Disabled integrations refuse events, as an unknown key would', create: true, update: true, default: true },
     keyPrefix: { kind: 'text', description: 'First characters of the routing key, to tell keys apart' },
   },
   permissions: standardPermissions('Integration'),
