@@ -68,3 +68,8 @@ export function standardPermissions(title: string, opts: { membersWrite?: boolea
 export function permits(held: ReadonlySet<string>, required: readonly string[]): boolean {
   return required.some((p) => held.has(p));
 }
+
+/** Grants for a resource that is read-only over the API (logs, feeds): anyone who may read it, nobody may write. */
+export function readOnlyPermissions(title: string): OperationPermissions {
+  return { read: standardPermissions(title).read, create: null, update: null, delete: null };
+}

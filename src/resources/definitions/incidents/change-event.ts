@@ -1,3 +1,4 @@
+import { readOnlyPermissions } from '../../../access/roles.ts';
 import { defineResource } from '../../definition.ts';
 
 /** Change events (deploys, config changes) received on PagerDuty's `/v2/change/enqueue`. Read-only. */
@@ -15,10 +16,5 @@ export const changeEventResource = defineResource({
     customDetails: { kind: 'json', description: 'Details, as reported' },
     links: { kind: 'json', description: 'Links, as reported' },
   },
-  permissions: {
-    read: ['Project Owner', 'Project Admin', 'Project Member', 'Read Change Event', 'Read All Project Resources'],
-    create: null,
-    update: null,
-    delete: null,
-  },
+  permissions: readOnlyPermissions('Change Event'),
 });

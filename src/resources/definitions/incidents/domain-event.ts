@@ -1,3 +1,4 @@
+import { readOnlyPermissions } from '../../../access/roles.ts';
 import { defineResource } from '../../definition.ts';
 
 /** The durable log of domain events (`incident.created`, `alert.acknowledged`, ...), in commit order of `seq`. Read-only. */
@@ -15,10 +16,5 @@ export const domainEventResource = defineResource({
     subjectId: { kind: 'uuid', description: 'ID of the incident, alert or episode' },
     payload: { kind: 'json', description: 'Details, including the actor' },
   },
-  permissions: {
-    read: ['Project Owner', 'Project Admin', 'Project Member', 'Read Domain Event', 'Read All Project Resources'],
-    create: null,
-    update: null,
-    delete: null,
-  },
+  permissions: readOnlyPermissions('Domain Event'),
 });

@@ -1,3 +1,4 @@
+import { readOnlyPermissions } from '../../../access/roles.ts';
 import type { SubjectType } from '../../../incidents/subjects.ts';
 import { defineResource, type Resource } from '../../definition.ts';
 
@@ -29,11 +30,6 @@ export function feedResource(type: SubjectType): Resource {
       via: { kind: 'text', description: 'Through what: api, integration, dashboard, sms, slack, system' },
       data: { kind: 'json', description: 'Details of the change' },
     },
-    permissions: {
-      read: ['Project Owner', 'Project Admin', 'Project Member', `Read ${title}`, 'Read All Project Resources'],
-      create: null,
-      update: null,
-      delete: null,
-    },
+    permissions: readOnlyPermissions(title),
   });
 }
