@@ -7,6 +7,7 @@ import { isUnderMaintenance } from '../incidents/maintenance.ts';
 import { resolveSeverity } from '../incidents/severities.ts';
 import { EPISODE_OF } from '../incidents/subjects.ts';
 import { findOpenByDedupKey, trigger, type TriggerResult } from '../incidents/trigger.ts';
+import { fieldGroup } from './field-grouping.ts';
 import type { Integration } from './integration.ts';
 import { findOpenOccurrence } from './redelivery.ts';
 
@@ -89,8 +90,16 @@ export class Ingest {
     const suppressed = await isUnderMaintenance(ctx.tx, integration.projectId, { integrationId: integration.id }, ctx.now);
     // Opening (or locking) the episode first also serialises concurrent deliveries of one group,
     // so the redelivery check below sees what an earlier delivery committed.
-    const episodeId = t.episode
-      ? (await openEpisode(ctx, EPISODE_OF[type], { groupKey: t.episode.groupKey, title: t.episode.title, integrationId: integration.id })).id
+    const group = t.episode ?? fieldGroup(integration.episodeGroupBy, t);
+    const episodeId = group
+      ? (
+          await openEpisode(ctx, EPISODE_OF[type], {
+            groupKey: group.groupKey,
+            title: group.title,
+            integrationId: integration.id,
+            windowSeconds: t.episode ? null : integration.episodeWindowSeconds,
+          })
+        ).id
       : null;
     if (t.occurrence) {
       const seen = await findOpenOccurrence(ctx, type, integration.id, t.dedupKey, t.occurrence);

@@ -16,6 +16,10 @@ export interface Integration {
   readonly severityMap: Readonly<Record<string, string>>;
   readonly labelIds: readonly string[];
   readonly defaultPriority: string | null;
+  /** Event fields whose values group what it raises into episodes (none: no grouping). */
+  readonly episodeGroupBy: readonly string[];
+  /** How long an episode takes new members after it opened; no limit when null. */
+  readonly episodeWindowSeconds: number | null;
 }
 
 interface Row {
@@ -27,6 +31,8 @@ interface Row {
   severity_map: Record<string, string>;
   label_ids: string[];
   default_priority: string | null;
+  episode_group_by: string[];
+  episode_window_seconds: number | null;
 }
 
 /**
@@ -35,7 +41,8 @@ interface Row {
  */
 export async function findIntegration(db: Db, routingKey: string, types: readonly IntegrationType[]): Promise<Integration | null> {
   if (routingKey.length === 0 || routingKey.length > 200) return null;
-  const res = await sql<Row>`select id, project_id, name, integration_type, creates, severity_map, label_ids, default_priority
+  const res = await sql<Row>`select id, project_id, name, integration_type, creates, severity_map, label_ids, default_priority,
+      episode_group_by, episode_window_seconds
     from integration where key_hash = ${hashApiKey(routingKey)} and is_enabled`.execute(db);
   const row = res.rows[0];
   if (!row || !types.includes(row.integration_type)) return null;
@@ -48,5 +55,7 @@ export async function findIntegration(db: Db, routingKey: string, types: readonl
     severityMap: row.severity_map,
     labelIds: row.label_ids,
     defaultPriority: row.default_priority,
+    episodeGroupBy: row.episode_group_by,
+    episodeWindowSeconds: row.episode_window_seconds,
   };
 }

@@ -44,6 +44,23 @@ export const integrationResource = defineResource({
     },
     labels: { kind: 'uuidArray', column: 'label_ids', description: 'Labels added to what it opens', create: true, update: true, references: 'label', default: [] },
     defaultPriority: { kind: 'enum', description: 'Priority of incidents it opens', values: PRIORITIES, create: true, update: true },
+    episodeGroupBy: {
+      kind: 'textArray',
+      column: 'episode_group_by',
+      description: 'Event fields whose values group what it raises into episodes, e.g. ["source", "custom_details.service"] (title, severity, or a dotted path into the event details)',
+      create: true,
+      update: true,
+      maxLength: 200,
+      default: [],
+    },
+    episodeWindowSeconds: {
+      kind: 'integer',
+      description: 'How long after it opened a grouped episode takes new members (no limit when null)',
+      create: true,
+      update: true,
+      min: 1,
+      max: 30 * 86_400,
+    },
     isEnabled: { kind: 'boolean', description: 'Disabled integrations refuse events, as an unknown key would', create: true, update: true, default: true },
     keyPrefix: { kind: 'text', description: 'First characters of the routing key, to tell keys apart' },
   },
@@ -59,9 +76,9 @@ export const integrationResource = defineResource({
       const id = randomUUID();
       const key = generateRoutingKey();
       await sql`insert into integration (id, project_id, name, description, integration_type, creates, key_hash, key_prefix,
-          severity_map, label_ids, default_priority, is_enabled, created_at, updated_at, created_by_user_id)
+          severity_map, label_ids, default_priority, episode_group_by, episode_window_seconds, is_enabled, created_at, updated_at, created_by_user_id)
         values (${id}, ${ctx.projectId}, ${v.name}, ${v.description ?? null}, ${v.integrationType}, ${v.creates ?? 'alert'},
-          ${key.hash}, ${key.prefix}, ${v.severityMap ?? '{}'}, ${v.labels ?? []}, ${v.defaultPriority ?? null},
+          ${key.hash}, ${key.prefix}, ${v.severityMap ?? '{}'}, ${v.labels ?? []}, ${v.defaultPriority ?? null}, ${v.episodeGroupBy ?? []}, ${v.episodeWindowSeconds ?? null},
           ${v.isEnabled ?? true}, ${ctx.now}, ${ctx.now}, ${ctx.actor.userId})`.execute(ctx.tx);
       return { id, extra: { routingKey: key.secret, ingestPath: ingestPath(v.integrationType as string, key.secret) } };
     },
