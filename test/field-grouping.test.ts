@@ -29,7 +29,8 @@ async function send(routingKey: string, summary: string, source: string, service
   assert.equal(res.status, 202, JSON.stringify(res.body));
 }
 
-async function list(p: CreatedProject, resource: string): Promise<Row[]> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function list(p: CreatedProject, resource: string): Promise<any[]> {
   const res = await h.call('POST', `/api/${resource}/get-list?limit=100`, { key: p.apiKey, body: { sort: { createdAt: 1 } } });
   return res.body.data;
 }
