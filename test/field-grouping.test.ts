@@ -27,6 +27,7 @@ async function send(routingKey: string, summary: string, source: string, service
     body: { routing_key: routingKey, event_action: 'trigger', payload: { summary, source, severity: 'error', custom_details: { service } } },
   });
   assert.equal(res.status, 202, JSON.stringify(res.body));
+  h.clock.advance(1); // distinct createdAt, so lists come back in sending order
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
