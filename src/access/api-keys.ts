@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../storage/ids.ts';
 import { sql } from 'kysely';
 import type { Db } from '../storage/database.ts';
 import type { Actor } from './actor.ts';
@@ -19,7 +19,7 @@ export interface NewApiKey {
 
 /** Stores a new key (its digest only) and returns its id and the secret, which is never stored. */
 export async function insertApiKey(db: Db, k: NewApiKey): Promise<{ id: string; secret: string }> {
-  const id = randomUUID();
+  const id = newId();
   const key = generateApiKeySecret();
   await sql`insert into api_key (id, project_id, name, description, key_prefix, key_hash, role, permissions,
       expires_at, user_id, created_at, updated_at, created_by_user_id)

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../storage/ids.ts';
 import { sql } from 'kysely';
 import type { Clock } from '../storage/clock.ts';
 import type { Db } from '../storage/database.ts';
@@ -23,7 +23,7 @@ export interface CreatedProject {
 export async function createProject(db: Db, clock: Clock, p: NewProject): Promise<CreatedProject> {
   return db.transaction().execute(async (tx) => {
     const now = clock.now();
-    const projectId = randomUUID();
+    const projectId = newId();
     const user = await findOrCreateUser(tx, p.ownerEmail, p.ownerName ?? p.ownerEmail.split('@')[0]!, now);
     await sql`insert into project (id, name, created_at, updated_at, created_by_user_id)
       values (${projectId}, ${p.name}, ${now}, ${now}, ${user.id})`.execute(tx);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../storage/ids.ts';
 import { sql } from 'kysely';
 import type { Db } from '../storage/database.ts';
 import type { Role } from './roles.ts';
@@ -7,7 +7,7 @@ import type { Role } from './roles.ts';
 export async function findOrCreateUser(db: Db, email: string, name: string, now: Date): Promise<{ id: string; created: boolean }> {
   const existing = await sql<{ id: string }>`select id from app_user where lower(email) = lower(${email})`.execute(db);
   if (existing.rows[0]) return { id: existing.rows[0].id, created: false };
-  const id = randomUUID();
+  const id = newId();
   await sql`insert into app_user (id, email, name, created_at, updated_at)
     values (${id}, ${email}, ${name}, ${now}, ${now})`.execute(db);
   return { id, created: true };

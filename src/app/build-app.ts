@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../storage/ids.ts';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
@@ -41,7 +41,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const bodyLimit = deps.bodyLimitBytes ?? 1_048_576;
   const common = {
     bodyLimit,
-    genReqId: () => randomUUID(),
+    genReqId: () => newId(),
     requestIdHeader: 'x-request-id',
     // Errors fastify raises before routing (a URL with broken percent-encoding, say) answer like every other error.
     frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../storage/ids.ts';
 import { sql } from 'kysely';
 import type { ChangeContext } from './change-context.ts';
 import { journal } from './journal.ts';
@@ -22,7 +22,7 @@ export async function openEpisode(
   },
 ): Promise<{ id: string; created: boolean }> {
   if (input.windowSeconds) await closeExpiredGroup(ctx, type, input.groupKey, input.integrationId ?? null, input.windowSeconds);
-  const id = randomUUID();
+  const id = newId();
   const res = await sql<{ id: string; inserted: boolean }>`
     insert into ${sql.table(TABLE[type])} as t (id, project_id, title, description, group_key, integration_id, state, created_at, updated_at, created_by_user_id)
     values (${id}, ${ctx.projectId}, ${input.title}, ${input.description ?? null}, ${input.groupKey}, ${input.integrationId ?? null},

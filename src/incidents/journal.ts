@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../storage/ids.ts';
 import { sql } from 'kysely';
 import type { ChangeContext } from './change-context.ts';
 import { eventPrefix, type SubjectType } from './subjects.ts';
@@ -21,7 +21,7 @@ export interface JournalEntry {
 export async function journal(ctx: ChangeContext, e: JournalEntry): Promise<void> {
   const data = e.data ?? {};
   const feed = sql`insert into activity (id, project_id, subject_type, subject_id, kind, message, actor_type, actor_id, user_id, via, data, created_at, updated_at)
-    values (${randomUUID()}, ${ctx.projectId}, ${e.subjectType}, ${e.subjectId}, ${e.kind}, ${e.message}, ${ctx.actor.type},
+    values (${newId()}, ${ctx.projectId}, ${e.subjectType}, ${e.subjectId}, ${e.kind}, ${e.message}, ${ctx.actor.type},
       ${ctx.actor.id}, ${ctx.actor.userId}, ${ctx.actor.via}, ${JSON.stringify(data)}, ${ctx.now}, ${ctx.now})`;
   if (e.event === false) {
     await feed.execute(ctx.tx);
@@ -31,6 +31,6 @@ export async function journal(ctx: ChangeContext, e: JournalEntry): Promise<void
   const payload = { ...data, actor: ctx.actor };
   await sql`with feed as (${feed})
     insert into domain_event (id, project_id, event_type, subject_type, subject_id, payload, created_at, updated_at)
-    values (${randomUUID()}, ${ctx.projectId}, ${`${eventPrefix(e.subjectType)}.${e.kind}`}, ${e.subjectType}, ${e.subjectId},
+    values (${newId()}, ${ctx.projectId}, ${`${eventPrefix(e.subjectType)}.${e.kind}`}, ${e.subjectType}, ${e.subjectId},
       ${JSON.stringify(payload)}, ${ctx.now}, ${ctx.now})`.execute(ctx.tx);
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../storage/ids.ts';
 import { sql } from 'kysely';
 import type { Db } from '../storage/database.ts';
 import type { ItemType } from './subjects.ts';
@@ -30,7 +30,7 @@ export async function seedSeverities(db: Db, projectId: string, now: Date): Prom
   for (const table of Object.values(TABLES)) {
     for (const s of DEFAULT_SEVERITIES) {
       await sql`insert into ${sql.table(table)} (id, project_id, name, description, color, severity_order, created_at, updated_at)
-        values (${randomUUID()}, ${projectId}, ${s.name}, ${s.description}, ${s.color}, ${s.order}, ${now}, ${now})`.execute(db);
+        values (${newId()}, ${projectId}, ${s.name}, ${s.description}, ${s.color}, ${s.order}, ${now}, ${now})`.execute(db);
     }
   }
 }

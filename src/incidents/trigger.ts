@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../storage/ids.ts';
 import { sql } from 'kysely';
 import type { ChangeContext } from './change-context.ts';
 import { journal } from './journal.ts';
@@ -37,7 +37,7 @@ export interface TriggerResult {
  * triggers with one key open exactly one item. Writes the feed entry and domain event.
  */
 export async function trigger(ctx: ChangeContext, type: ItemType, input: TriggerInput): Promise<TriggerResult> {
-  const id = randomUUID();
+  const id = newId();
   const cols: Record<string, unknown> = {
     id,
     project_id: ctx.projectId,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../storage/ids.ts';
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { conflict, invalidField, notFound } from '../errors.ts';
 import type { Db } from '../storage/database.ts';
@@ -54,7 +54,7 @@ export class ResourceStore {
     await this.#checkReferences(ctx, r, values);
     await r.hooks?.beforeCreate?.(ctx, values, misc);
     if (r.hooks?.create) return r.hooks.create(ctx, values, misc);
-    const id = randomUUID();
+    const id = newId();
     const row: Row = { id, [r.tenantColumn]: ctx.projectId, created_at: ctx.now, updated_at: ctx.now };
     if (r.fields.has('createdByUserId')) row.created_by_user_id = ctx.actor.userId;
     for (const [name, field] of r.fields) {

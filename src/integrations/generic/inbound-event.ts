@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../../storage/ids.ts';
 import type { InboundEvent } from '../ingest.ts';
 import type { GenericEvent } from './webhook-event.ts';
 
@@ -9,7 +9,7 @@ import type { GenericEvent } from './webhook-event.ts';
  * severity word is kept as sent, even when no severity matches it.
  */
 export function genericInboundEvent(e: GenericEvent): { readonly dedupKey: string; readonly event: InboundEvent } {
-  const dedupKey = e.dedupKey ?? randomUUID();
+  const dedupKey = e.dedupKey ?? newId();
   if (e.action !== 'trigger') return { dedupKey, event: { action: e.action, dedupKey } };
   const details = e.details;
   return {

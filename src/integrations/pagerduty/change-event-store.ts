@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../../storage/ids.ts';
 import { sql } from 'kysely';
 import type { Db } from '../../storage/database.ts';
 import type { Integration } from '../integration.ts';
@@ -10,7 +10,7 @@ import type { ChangeEvent } from './change-event.ts';
  * no one.
  */
 export async function insertChangeEvent(db: Db, integration: Integration, e: ChangeEvent, now: Date): Promise<string> {
-  const id = randomUUID();
+  const id = newId();
   await sql`insert into change_event (id, project_id, integration_id, summary, source, occurred_at, custom_details, links, created_at, updated_at)
     values (${id}, ${integration.projectId}, ${integration.id}, ${e.summary}, ${e.source ?? null}, ${e.timestamp ?? null},
       ${JSON.stringify(e.customDetails ?? {})}, ${JSON.stringify(e.links)}, ${now}, ${now})`.execute(db);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../../storage/ids.ts';
 import type { Clock } from '../../storage/clock.ts';
 import type { Db } from '../../storage/database.ts';
 import type { Ingest, InboundTrigger } from '../ingest.ts';
@@ -35,7 +35,7 @@ export async function enqueueAlertEvent(deps: EnqueueDeps, body: unknown): Promi
   if (!parsed.ok) throw new InvalidEventError(parsed.errors);
   const e = parsed.event;
   if (e.kind === 'trigger') {
-    const dedupKey = e.dedupKey ?? randomUUID();
+    const dedupKey = e.dedupKey ?? newId();
     await deps.ingest.trigger(integration, toInboundTrigger(e, dedupKey));
     return { dedupKey };
   }

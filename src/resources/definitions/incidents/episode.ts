@@ -1,3 +1,4 @@
+import { newId } from '../../../storage/ids.ts';
 import { sql } from 'kysely';
 import { standardPermissions } from '../../../access/roles.ts';
 import { conflict, invalidField } from '../../../errors.ts';
@@ -42,7 +43,7 @@ export function episodeResource(type: EpisodeType): Resource {
           if (!res.created) throw conflict(`data.groupKey: an open ${title} with this group key exists already`);
           return { id: res.id };
         }
-        const id = crypto.randomUUID();
+        const id = newId();
         await sql`insert into ${sql.table(type.replace('-', '_'))} (id, project_id, title, description, state, created_at, updated_at, created_by_user_id)
           values (${id}, ${ctx.projectId}, ${input.title}, ${input.description}, 'Created', ${ctx.now}, ${ctx.now}, ${ctx.actor.userId})`.execute(ctx.tx);
         await journal(changeContext(ctx), { subjectType: type, subjectId: id, kind: 'created', message: `${title} created: ${input.title}` });

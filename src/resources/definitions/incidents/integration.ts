@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../../../storage/ids.ts';
 import { sql } from 'kysely';
 import { generateRoutingKey } from '../../../access/api-key-secret.ts';
 import { standardPermissions } from '../../../access/roles.ts';
@@ -73,7 +73,7 @@ export const integrationResource = defineResource({
       checkSeverityMap(v);
     },
     async create(ctx, v) {
-      const id = randomUUID();
+      const id = newId();
       const key = generateRoutingKey();
       await sql`insert into integration (id, project_id, name, description, integration_type, creates, key_hash, key_prefix,
           severity_map, label_ids, default_priority, episode_group_by, episode_window_seconds, is_enabled, created_at, updated_at, created_by_user_id)

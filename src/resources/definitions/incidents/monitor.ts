@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../../../storage/ids.ts';
 import { sql } from 'kysely';
 import { generateRoutingKey } from '../../../access/api-key-secret.ts';
 import { standardPermissions } from '../../../access/roles.ts';
@@ -37,7 +37,7 @@ export const monitorResource = defineResource({
         where id = ${id} and project_id = ${ctx.projectId} and last_ping_at is not null`.execute(ctx.tx);
     },
     async create(ctx, v) {
-      const id = randomUUID();
+      const id = newId();
       const key = generateRoutingKey();
       await sql`insert into monitor (id, project_id, name, description, monitor_type, interval_seconds, grace_seconds, key_hash,
           key_prefix, alert_severity_id, status, created_at, updated_at, created_by_user_id)
