@@ -349,3 +349,18 @@ describe('durability', () => {
     assert.equal((await alerts(s)).length, 1);
   });
 });
+
+test("a severity map pointing at another project's severity never lends it to this project's alerts", async () => {
+  const other = await h.project();
+  const foreign = await h.call('POST', '/api/alert-severity/get-list', { key: other.apiKey, body: { query: { name: 'Critical' } } });
+  const p = await h.project();
+  const created = await h.call('POST', '/api/integration', {
+    key: p.apiKey,
+    body: { data: { name: 'g', integrationType: 'generic', severityMap: { critical: foreign.body.data[0]._id } } },
+  });
+  assert.equal(created.status, 200);
+  const sent = await h.call('POST', `/api/integrations/generic/${created.body.routingKey}`, { body: { summary: 'x', severity: 'critical' } });
+  assert.equal(sent.status, 202, JSON.stringify(sent.body));
+  const alerts = await h.call('POST', '/api/alert/get-list', { key: p.apiKey, body: {} });
+  assert.equal(alerts.body.data[0].alertSeverityId, null);
+});

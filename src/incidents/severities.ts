@@ -1,5 +1,5 @@
 import { newId } from '../storage/ids.ts';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../storage/database.ts';
 import type { ItemType } from './subjects.ts';
 
@@ -36,8 +36,8 @@ export async function seedSeverities(db: Db, projectId: string, now: Date): Prom
 }
 
 /**
- * The severity id for a source's severity word: the integration's own mapping first,
- * then the default by name. `null` when neither gives one.
+ * The severity id for a source's severity word: the integration's own mapping first (only
+ * to a severity of this project), then the default by name. `null` when neither gives one.
  */
 export async function resolveSeverity(
   db: Db,
@@ -46,11 +46,27 @@ export async function resolveSeverity(
   word: string | null | undefined,
   mapping: Readonly<Record<string, string>> = {},
 ): Promise<string | null> {
-  if (!word) return null;
-  const mapped = mapping[word] ?? mapping[word.toLowerCase()];
-  if (mapped) return mapped;
-  const name = SOURCE_SEVERITY[word.toLowerCase()] ?? word;
-  const res = await sql<{ id: string }>`select id from ${sql.table(TABLES[type])}
-    where project_id = ${projectId} and lower(name) = lower(${name})`.execute(db);
+  const res = await sql<{ id: string | null }>`select ${severityIdQuery(type, projectId, word, mapping)} as id`.execute(db);
   return res.rows[0]?.id ?? null;
+}
+
+/**
+ * The same lookup as {@link resolveSeverity}, as a SQL expression to embed in a larger
+ * query (one round trip on the ingest path).
+ */
+export function severityIdQuery(
+  type: ItemType,
+  projectId: string,
+  word: string | null | undefined,
+  mapping: Readonly<Record<string, string>> = {},
+): RawBuilder<string | null> {
+  if (!word) return sql<null>`cast(null as uuid)`;
+  const mapped = mapping[word] ?? mapping[word.toLowerCase()];
+  const table = sql.table(TABLES[type]);
+  // A mapped id counts only if it is a severity of this kind in this project (never another tenant's).
+  if (mapped && /^[0-9a-f-]{36}$/i.test(mapped)) {
+    return sql<string | null>`(select id from ${table} where project_id = ${projectId} and id = ${mapped}::uuid)`;
+  }
+  const name = SOURCE_SEVERITY[word.toLowerCase()] ?? word;
+  return sql<string | null>`(select id from ${table} where project_id = ${projectId} and lower(name) = lower(${name}))`;
 }

@@ -1,10 +1,11 @@
+import { sql } from 'kysely';
 import type { Clock } from '../storage/clock.ts';
 import type { Db } from '../storage/database.ts';
 import { integrationChangeActor, type ChangeContext } from '../incidents/change-context.ts';
 import { openEpisode } from '../incidents/episodes.ts';
 import { transition } from '../incidents/lifecycle.ts';
-import { isUnderMaintenance } from '../incidents/maintenance.ts';
-import { resolveSeverity } from '../incidents/severities.ts';
+import { maintenanceQuery } from '../incidents/maintenance.ts';
+import { severityIdQuery } from '../incidents/severities.ts';
 import { EPISODE_OF } from '../incidents/subjects.ts';
 import { findOpenByDedupKey, trigger, type TriggerResult } from '../incidents/trigger.ts';
 import { fieldGroup } from './field-grouping.ts';
@@ -86,8 +87,12 @@ export class Ingest {
 
   async #trigger(ctx: ChangeContext, integration: Integration, t: InboundTrigger): Promise<InboundResult> {
     const type = integration.creates;
-    const severityId = await resolveSeverity(ctx.tx, type, integration.projectId, t.severity, integration.severityMap);
-    const suppressed = await isUnderMaintenance(ctx.tx, integration.projectId, { integrationId: integration.id }, ctx.now);
+    // Severity and maintenance in one round trip: this is the hot path of every inbound event.
+    const looked = await sql<{ severity_id: string | null; suppressed: boolean }>`select
+        ${severityIdQuery(type, integration.projectId, t.severity, integration.severityMap)} as severity_id,
+        ${maintenanceQuery(integration.projectId, { integrationId: integration.id }, ctx.now)} as suppressed`.execute(ctx.tx);
+    const severityId = looked.rows[0]?.severity_id ?? null;
+    const suppressed = looked.rows[0]?.suppressed === true;
     // Opening (or locking) the episode first also serialises concurrent deliveries of one group,
     // so the redelivery check below sees what an earlier delivery committed.
     const group = t.episode ?? fieldGroup(integration.episodeGroupBy, t);
