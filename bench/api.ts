@@ -4,7 +4,7 @@
  *
  *   npm run bench:api
  *
- * Two roles:
+ * Two roles (bench/support/engines.ts):
  * - run directly, it is the orchestrator: it runs each engine in a child process (so
  *   each engine's peak RSS is its own), then prints the results table;
  * - with `--engine <pglite|postgres>` it is one engine's run: migrate, seed with
@@ -18,35 +18,27 @@
  * (postgres://postgres@127.0.0.1:5432/test), BENCH_ROWS (100000), BENCH_CONNECTIONS (8),
  * BENCH_SECONDS (10, per case), BENCH_MAX_REQUESTS (20000, per case),
  * BENCH_WARMUP_SECONDS (2), BENCH_EXPLAIN (1; 0 skips the EXPLAIN plans),
- * BENCH_SETUP_SQL (none; SQL run after seeding, e.g. a candidate index to measure
- * without touching the migrations).
+ * BENCH_ENGINE_TIMEOUT_SECONDS (240), BENCH_SETUP_SQL (none; SQL run after seeding,
+ * e.g. a candidate index to measure without touching the migrations).
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import os from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { CompiledQuery as CompiledQueryType } from 'kysely';
+import { withCleanups } from './support/cleanups.ts';
+import { runEngineBench, type EngineName } from './support/engines.ts';
+import { loadOnWorker, type LoadResult } from './support/load.ts';
+import { log } from './support/log.ts';
+import { fmt, markdownTable, reportFooter, reportHeading } from './support/report.ts';
+import { commonSettings, intSetting } from './support/settings.ts';
+import { peakRssMiB } from './support/usage.ts';
 
 // ---------------------------------------------------------------------------
 // Settings and the cases
 // ---------------------------------------------------------------------------
 
-type EngineName = 'pglite' | 'postgres';
-
-const env = process.env;
 const SETTINGS = {
-  engines: (env.BENCH_ENGINES ?? 'pglite,postgres').split(',').map((s) => s.trim()).filter(Boolean) as EngineName[],
-  url: env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  ...commonSettings({ connections: 8, maxRequests: 20_000, engineTimeoutSeconds: 240 }),
   rows: intSetting('BENCH_ROWS', 100_000),
-  connections: intSetting('BENCH_CONNECTIONS', 8),
-  seconds: intSetting('BENCH_SECONDS', 10),
-  maxRequests: intSetting('BENCH_MAX_REQUESTS', 20_000),
-  warmupSeconds: intSetting('BENCH_WARMUP_SECONDS', 2),
-  explain: env.BENCH_EXPLAIN !== '0',
-  setupSql: env.BENCH_SETUP_SQL ?? '',
-  /** A whole engine run (seed, explain, load) is stopped after this long. */
-  engineTimeoutSeconds: intSetting('BENCH_ENGINE_TIMEOUT_SECONDS', 240),
+  explain: process.env.BENCH_EXPLAIN !== '0',
+  setupSql: process.env.BENCH_SETUP_SQL ?? '',
 };
 
 /** Seeded rows' created_at: BASE_TIME + k * STEP_MS, k a permutation of 0..rows-1. */
@@ -90,39 +82,9 @@ function benchCases(rows: number): BenchCase[] {
   ];
 }
 
-function intSetting(name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, got ${raw}`);
-  return n;
-}
-
 // ---------------------------------------------------------------------------
 // Results exchanged between the roles
 // ---------------------------------------------------------------------------
-
-interface LoadJob {
-  readonly port: number;
-  readonly path: string;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-  readonly connections: number;
-  readonly maxRequests: number;
-  readonly maxSeconds: number;
-}
-
-interface LoadResult {
-  readonly requests: number;
-  readonly errors: number;
-  readonly statuses: Record<string, number>;
-  readonly seconds: number;
-  readonly reqPerSec: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-}
 
 interface PlanSummary {
   readonly query: 'rows' | 'count';
@@ -147,98 +109,28 @@ interface EngineResult {
   readonly cases: CaseResult[];
 }
 
-const RESULT_PREFIX = 'BENCH_RESULT ';
-
-// ---------------------------------------------------------------------------
-// Load generator: bench/load-worker.mjs, on a worker thread
-// ---------------------------------------------------------------------------
-
-/** Runs one load job on a fresh worker thread. */
-function loadOnWorker(job: LoadJob): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./load-worker.mjs', import.meta.url), { workerData: job });
-    worker.once('message', (m: LoadResult) => {
-      resolve(m);
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code !== 0 && code !== 1) reject(new Error(`load worker exited with ${code}`));
-    });
-  });
-}
-
 // ---------------------------------------------------------------------------
 // One engine (child process)
 // ---------------------------------------------------------------------------
 
-function log(msg: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-}
-
 async function runEngine(engine: EngineName): Promise<EngineResult> {
   // Imported here so that the orchestrator stays light.
-  const { default: pg } = await import('pg');
   const { CompiledQuery, DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } = await import('kysely');
-  const { createProject } = await import('../src/access/projects.ts');
   const { authenticateApiKey } = await import('../src/access/api-keys.ts');
-  const { buildApp } = await import('../src/app/build-app.ts');
   const { RESOURCES } = await import('../src/resources/definitions/index.ts');
   const { teamResource } = await import('../src/resources/definitions/team.ts');
   const { ResourceRegistry } = await import('../src/resources/registry.ts');
   const { ResourceService } = await import('../src/resources/service.ts');
   const { ResourceStore } = await import('../src/resources/store.ts');
   const { systemClock } = await import('../src/storage/clock.ts');
-  const { openDatabase } = await import('../src/storage/database.ts');
-  const { migrate } = await import('../src/storage/migrate.ts');
+  const { listenBenchApp } = await import('./support/app-server.ts');
+  const { openBenchDatabase } = await import('./support/bench-database.ts');
 
-  const cleanups: Array<() => Promise<unknown>> = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const fn of cleanups.reverse()) {
-        try {
-          await fn();
-        } catch (err) {
-          log(`cleanup: ${(err as Error).message}`);
-        }
-      }
-    })());
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      log(`${sig}: cleaning up`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  return withCleanups(async (cleanups) => {
+    // --- open and migrate; one project and its owner key
+    const { db, project } = await openBenchDatabase(engine, { url: SETTINGS.url, poolSize: 10, cleanups });
 
-  const adminQuery = async (text: string) => {
-    const client = new pg.Client({ connectionString: SETTINGS.url });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-
-  try {
-    // --- open and migrate
-    let database;
-    if (engine === 'pglite') {
-      database = await openDatabase({ kind: 'pglite' });
-    } else {
-      const schema = `vigil_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
-      await adminQuery(`create schema ${schema}`);
-      cleanups.push(() => adminQuery(`drop schema if exists ${schema} cascade`));
-      database = await openDatabase({ kind: 'postgres', url: SETTINGS.url, schema, poolSize: 10 });
-      log(`postgres: schema ${schema}`);
-    }
-    cleanups.push(() => database.close());
-    const db = database.db;
-    await migrate(db);
-
-    // --- seed: one project, its owner key, and `rows` teams in one set-based insert
-    const project = await createProject(db, systemClock, { name: 'Bench', ownerEmail: 'bench-owner@example.com' });
+    // --- seed: `rows` teams in one set-based insert
     const seedStart = performance.now();
     await sql`
       insert into team (id, project_id, name, description, label_ids, created_at, updated_at, created_by_user_id)
@@ -301,14 +193,7 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
     }
 
     // --- the app, over real HTTP on loopback
-    const app = await buildApp({ db, clock: systemClock, rateLimit: { enabled: false, max: 1, windowSeconds: 1 } });
-    cleanups.push(() => app.http.close());
-    await app.http.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.http.server.address();
-    if (address === null || typeof address === 'string') throw new Error('no TCP address');
-    const port = address.port;
-    log(`${engine}: listening on 127.0.0.1:${port}`);
-
+    const port = await listenBenchApp(engine, db, cleanups);
     const headers = { 'content-type': 'application/json', apikey: project.apiKey };
     const path = '/api/team/get-list';
     const results: CaseResult[] = [];
@@ -321,25 +206,16 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
         throw new Error(`${c.name}: expected 200 with data, got ${check.status} ${JSON.stringify(answer).slice(0, 300)}`);
       }
       log(`${engine} ${c.name}: ${answer.count} matching, ${answer.data.length} returned; warming up`);
-      const job = { port, path, headers, body, connections: SETTINGS.connections };
-      await loadOnWorker({ ...job, maxRequests: SETTINGS.maxRequests, maxSeconds: SETTINGS.warmupSeconds });
-      const load = await loadOnWorker({ ...job, maxRequests: SETTINGS.maxRequests, maxSeconds: SETTINGS.seconds });
+      const job = { port, path, headers, body, connections: SETTINGS.connections, maxRequests: SETTINGS.maxRequests };
+      await loadOnWorker({ ...job, maxSeconds: SETTINGS.warmupSeconds });
+      const load = await loadOnWorker({ ...job, maxSeconds: SETTINGS.seconds });
       log(`${engine} ${c.name}: ${load.requests} requests in ${load.seconds.toFixed(1)} s, ${load.reqPerSec.toFixed(0)} req/s, ` +
         `p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms, errors ${load.errors}`);
       results.push({ name: c.name, matching: answer.count ?? -1, returned: answer.data.length, load, plans: plans.get(c.name) ?? [] });
     }
 
-    return {
-      engine,
-      rows: SETTINGS.rows,
-      seedSeconds,
-      // Linux reports maxRSS in KiB: the peak of the whole process, load worker included.
-      peakRssMiB: process.resourceUsage().maxRSS / 1024,
-      cases: results,
-    };
-  } finally {
-    await cleanup();
-  }
+    return { engine, rows: SETTINGS.rows, seedSeconds, peakRssMiB: peakRssMiB(), cases: results };
+  });
 }
 
 function indent(text: string, pad: string): string {
@@ -347,102 +223,36 @@ function indent(text: string, pad: string): string {
 }
 
 // ---------------------------------------------------------------------------
-// Orchestrator
+// Report (orchestrator)
 // ---------------------------------------------------------------------------
 
-function runEngineChild(engine: EngineName): Promise<EngineResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--engine', engine], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => (out += d));
-    const timer = setTimeout(() => {
-      log(`${engine}: no result after ${SETTINGS.engineTimeoutSeconds} s; stopping it`);
-      child.kill('SIGTERM');
-    }, SETTINGS.engineTimeoutSeconds * 1000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-      if (code === 0 && line) resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as EngineResult);
-      else reject(new Error(`${engine} run failed (exit ${code})`));
-    });
-  });
-}
-
-function fmt(n: number, digits = 1): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : '-';
-}
-
 function printReport(results: EngineResult[], failed: string[]): void {
-  const cpus = os.cpus();
-  const lines: string[] = [];
-  lines.push('');
-  lines.push(`POST /api/team/get-list: ${SETTINGS.rows} teams in one project, ${SETTINGS.connections} keep-alive connections, ` +
+  const lines = reportHeading(`POST /api/team/get-list: ${SETTINGS.rows} teams in one project, ${SETTINGS.connections} keep-alive connections, ` +
     `${SETTINGS.warmupSeconds} s warm-up, then up to ${SETTINGS.seconds} s or ${SETTINGS.maxRequests} requests per case`);
-  lines.push(`node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${new Date().toISOString().slice(0, 10)}`);
-  lines.push('');
-  lines.push('| engine | case | requests | req/s | p50 ms | p99 ms | max ms | errors | matching |');
-  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of results) {
-    for (const c of r.cases) {
+  lines.push(...markdownTable(
+    ['engine', 'case', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'matching'],
+    2,
+    results.flatMap((r) => r.cases.map((c) => {
       const l = c.load;
-      lines.push(`| ${r.engine} | ${c.name} | ${l.requests} | ${fmt(l.reqPerSec, 0)} | ${fmt(l.p50)} | ${fmt(l.p99)} | ${fmt(l.max)} | ${l.errors} | ${c.matching} |`);
-    }
-  }
+      return [r.engine, c.name, l.requests, fmt(l.reqPerSec, 0), fmt(l.p50), fmt(l.p99), fmt(l.max), l.errors, c.matching];
+    })),
+  ));
   lines.push('');
-  lines.push('| engine | seed (insert, setup SQL, vacuum analyze) | peak RSS |');
-  lines.push('| --- | ---: | ---: |');
-  for (const r of results) lines.push(`| ${r.engine} | ${fmt(r.seedSeconds)} s | ${fmt(r.peakRssMiB, 0)} MiB |`);
+  lines.push(...markdownTable(
+    ['engine', 'seed (insert, setup SQL, vacuum analyze)', 'peak RSS'],
+    1,
+    results.map((r) => [r.engine, `${fmt(r.seedSeconds)} s`, `${fmt(r.peakRssMiB, 0)} MiB`]),
+  ));
   if (results.some((r) => r.cases.some((c) => c.plans.length > 0))) {
     lines.push('');
-    lines.push('| engine | case | query | plan scans | execution ms (EXPLAIN ANALYZE) |');
-    lines.push('| --- | --- | --- | --- | ---: |');
-    for (const r of results) {
-      for (const c of r.cases) {
-        for (const p of c.plans) lines.push(`| ${r.engine} | ${c.name} | ${p.query} | ${p.scans.join('; ')} | ${fmt(p.executionMs ?? NaN, 2)} |`);
-      }
-    }
+    lines.push(...markdownTable(
+      ['engine', 'case', 'query', 'plan scans', 'execution ms (EXPLAIN ANALYZE)'],
+      4,
+      results.flatMap((r) => r.cases.flatMap((c) => c.plans.map((p) => [r.engine, c.name, p.query, p.scans.join('; '), fmt(p.executionMs ?? NaN, 2)]))),
+    ));
   }
-  lines.push('');
-  for (const c of benchCases(SETTINGS.rows)) lines.push(`${c.name}: ${c.what}`);
-  if (SETTINGS.setupSql) lines.push(`BENCH_SETUP_SQL: ${SETTINGS.setupSql}`);
-  for (const f of failed) lines.push(`FAILED: ${f}`);
+  lines.push(...reportFooter(benchCases(SETTINGS.rows), SETTINGS.setupSql ? [`BENCH_SETUP_SQL: ${SETTINGS.setupSql}`] : [], failed));
   console.log(lines.join('\n'));
 }
 
-async function orchestrate(): Promise<void> {
-  const results: EngineResult[] = [];
-  const failed: string[] = [];
-  for (const engine of SETTINGS.engines) {
-    if (engine !== 'pglite' && engine !== 'postgres') throw new Error(`unknown engine ${engine}; use pglite or postgres`);
-    log(`${engine}: starting`);
-    try {
-      results.push(await runEngineChild(engine));
-    } catch (err) {
-      failed.push((err as Error).message);
-    }
-  }
-  printReport(results, failed);
-  if (failed.length > 0) process.exitCode = 1;
-}
-
-// ---------------------------------------------------------------------------
-// Entry
-// ---------------------------------------------------------------------------
-
-const engineArg = process.argv.indexOf('--engine');
-if (engineArg >= 0) {
-  const engine = process.argv[engineArg + 1] as EngineName;
-  try {
-    const result = await runEngine(engine);
-    process.stdout.write(RESULT_PREFIX + JSON.stringify(result) + '\n');
-  } catch (err) {
-    log(`${engine}: ${(err as Error).stack ?? err}`);
-    process.exitCode = 1;
-  }
-} else {
-  await orchestrate();
-}
+await runEngineBench({ script: import.meta.url, engines: SETTINGS.engines, engineTimeoutSeconds: SETTINGS.engineTimeoutSeconds, runEngine, printReport });

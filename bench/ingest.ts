@@ -5,7 +5,7 @@
  *
  *   npm run bench:ingest
  *
- * Two roles, as bench/api.ts:
+ * Two roles, as bench/api.ts (bench/support/engines.ts):
  * - run directly, it is the orchestrator: each engine runs in a child process of its
  *   own, then the results table is printed;
  * - with `--engine <pglite|postgres>` it is one engine's run: migrate, make a project and
@@ -25,24 +25,17 @@
  * case), BENCH_MAX_REQUESTS (30000, per case), BENCH_WARMUP_SECONDS (2),
  * BENCH_ENGINE_TIMEOUT_SECONDS (150).
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import os from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { withCleanups } from './support/cleanups.ts';
+import { runEngineBench, type EngineName } from './support/engines.ts';
+import { loadOnWorker, type LoadResult } from './support/load.ts';
+import { log } from './support/log.ts';
+import { fmt, markdownTable, reportFooter, reportHeading } from './support/report.ts';
+import { commonSettings, intSetting } from './support/settings.ts';
+import { machineBusyMs, peakRssMiB } from './support/usage.ts';
 
-type EngineName = 'pglite' | 'postgres';
-
-const env = process.env;
 const SETTINGS = {
-  engines: (env.BENCH_ENGINES ?? 'pglite,postgres').split(',').map((s) => s.trim()).filter(Boolean) as EngineName[],
-  url: env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-  connections: intSetting('BENCH_CONNECTIONS', 16),
+  ...commonSettings({ connections: 16, maxRequests: 30_000, engineTimeoutSeconds: 150 }),
   pool: intSetting('BENCH_POOL', 10),
-  seconds: intSetting('BENCH_SECONDS', 10),
-  maxRequests: intSetting('BENCH_MAX_REQUESTS', 30_000),
-  warmupSeconds: intSetting('BENCH_WARMUP_SECONDS', 2),
-  engineTimeoutSeconds: intSetting('BENCH_ENGINE_TIMEOUT_SECONDS', 150),
 };
 
 const FOLD_KEYS = 100;
@@ -65,38 +58,6 @@ const CASES: readonly BenchCase[] = [
     modulo: FOLD_KEYS,
   },
 ];
-
-function intSetting(name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, got ${raw}`);
-  return n;
-}
-
-interface LoadJob {
-  readonly port: number;
-  readonly path: string;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-  readonly connections: number;
-  readonly maxRequests: number;
-  readonly maxSeconds: number;
-  readonly okStatus: number;
-  readonly sequence: { readonly placeholder: string; readonly modulo?: number };
-}
-
-interface LoadResult {
-  readonly requests: number;
-  readonly errors: number;
-  readonly statuses: Record<string, number>;
-  readonly seconds: number;
-  readonly reqPerSec: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly max: number;
-}
 
 /** CPU time spent per event during a case's run, in milliseconds. */
 interface CpuPerEvent {
@@ -121,105 +82,20 @@ interface EngineResult {
   readonly cases: CaseResult[];
 }
 
-const RESULT_PREFIX = 'BENCH_RESULT ';
-
-function loadOnWorker(job: LoadJob): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./load-worker.mjs', import.meta.url), { workerData: job });
-    worker.once('message', (m: LoadResult) => {
-      resolve(m);
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code !== 0 && code !== 1) reject(new Error(`load worker exited with ${code}`));
-    });
-  });
-}
-
-/** Busy CPU time of the whole machine so far, in ms (Linux), or null. */
-async function machineBusyMs(): Promise<number | null> {
-  try {
-    const { readFile } = await import('node:fs/promises');
-    const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
-    // cpu user nice system idle iowait irq softirq steal ...: busy = all but idle and iowait.
-    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
-    const busy = ticks.reduce((a, b) => a + b, 0) - (ticks[3] ?? 0) - (ticks[4] ?? 0);
-    return (busy * 1000) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return null;
-  }
-}
-
-function log(msg: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-}
-
 // ---------------------------------------------------------------------------
 // One engine (child process)
 // ---------------------------------------------------------------------------
 
 async function runEngine(engine: EngineName): Promise<EngineResult> {
-  const { default: pg } = await import('pg');
+  // Imported here so that the orchestrator stays light.
   const { sql } = await import('kysely');
-  const { createProject } = await import('../src/access/projects.ts');
-  const { buildApp } = await import('../src/app/build-app.ts');
-  const { systemClock } = await import('../src/storage/clock.ts');
-  const { openDatabase } = await import('../src/storage/database.ts');
-  const { migrate } = await import('../src/storage/migrate.ts');
+  const { listenBenchApp } = await import('./support/app-server.ts');
+  const { openBenchDatabase } = await import('./support/bench-database.ts');
 
-  const cleanups: Array<() => Promise<unknown>> = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const fn of cleanups.reverse()) {
-        try {
-          await fn();
-        } catch (err) {
-          log(`cleanup: ${(err as Error).message}`);
-        }
-      }
-    })());
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      log(`${sig}: cleaning up`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
-  const adminQuery = async (text: string) => {
-    const client = new pg.Client({ connectionString: SETTINGS.url });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-
-  try {
-    let database;
-    if (engine === 'pglite') {
-      database = await openDatabase({ kind: 'pglite' });
-    } else {
-      const schema = `vigil_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
-      await adminQuery(`create schema ${schema}`);
-      cleanups.push(() => adminQuery(`drop schema if exists ${schema} cascade`));
-      database = await openDatabase({ kind: 'postgres', url: SETTINGS.url, schema, poolSize: SETTINGS.pool });
-      log(`postgres: schema ${schema}, pool ${SETTINGS.pool}`);
-    }
-    cleanups.push(() => database.close());
-    const db = database.db;
-    await migrate(db);
-    const project = await createProject(db, systemClock, { name: 'Bench', ownerEmail: 'bench-owner@example.com' });
-
-    const app = await buildApp({ db, clock: systemClock, rateLimit: { enabled: false, max: 1, windowSeconds: 1 } });
-    cleanups.push(() => app.http.close());
-    await app.http.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.http.server.address();
-    if (address === null || typeof address === 'string') throw new Error('no TCP address');
-    const port = address.port;
+  return withCleanups(async (cleanups) => {
+    const { db, project } = await openBenchDatabase(engine, { url: SETTINGS.url, poolSize: SETTINGS.pool, logPool: true, cleanups });
+    const port = await listenBenchApp(engine, db, cleanups);
     const base = `http://127.0.0.1:${port}`;
-    log(`${engine}: listening on 127.0.0.1:${port}`);
 
     // The integration, made over the resource API as a user would.
     const made = await fetch(`${base}/api/integration`, {
@@ -282,96 +158,31 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
         `CPU per event: node ${cpu.node.toFixed(2)} ms, machine ${fmt(cpu.machine ?? NaN, 2)} ms`);
       results.push({ name: c.name, load, cpu, alerts, events });
     }
-    return { engine, peakRssMiB: process.resourceUsage().maxRSS / 1024, cases: results };
-  } finally {
-    await cleanup();
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Orchestrator
-// ---------------------------------------------------------------------------
-
-function runEngineChild(engine: EngineName): Promise<EngineResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--engine', engine], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => (out += d));
-    const timer = setTimeout(() => {
-      log(`${engine}: no result after ${SETTINGS.engineTimeoutSeconds} s; stopping it`);
-      child.kill('SIGTERM');
-    }, SETTINGS.engineTimeoutSeconds * 1000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-      if (code === 0 && line) resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as EngineResult);
-      else reject(new Error(`${engine} run failed (exit ${code})`));
-    });
+    return { engine, peakRssMiB: peakRssMiB(), cases: results };
   });
 }
 
-function fmt(n: number, digits = 1): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : '-';
-}
+// ---------------------------------------------------------------------------
+// Report (orchestrator)
+// ---------------------------------------------------------------------------
 
 function printReport(results: EngineResult[], failed: string[]): void {
-  const cpus = os.cpus();
-  const lines: string[] = [];
-  lines.push('');
-  lines.push(`POST /v2/enqueue trigger events, ${SETTINGS.connections} keep-alive connections, ` +
+  const lines = reportHeading(`POST /v2/enqueue trigger events, ${SETTINGS.connections} keep-alive connections, ` +
     `${SETTINGS.warmupSeconds} s warm-up, then up to ${SETTINGS.seconds} s or ${SETTINGS.maxRequests} events per case; ` +
     `PostgreSQL pool ${SETTINGS.pool}`);
-  lines.push(`node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${new Date().toISOString().slice(0, 10)}`);
-  lines.push('');
-  lines.push('| engine | case | events | events/s | p50 ms | p90 ms | p99 ms | max ms | errors | alerts | events stored | CPU ms/event node | CPU ms/event machine |');
-  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of results) {
-    for (const c of r.cases) {
+  lines.push(...markdownTable(
+    ['engine', 'case', 'events', 'events/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'alerts', 'events stored', 'CPU ms/event node', 'CPU ms/event machine'],
+    2,
+    results.flatMap((r) => r.cases.map((c) => {
       const l = c.load;
-      lines.push(`| ${r.engine} | ${c.name} | ${l.requests} | ${fmt(l.reqPerSec, 0)} | ${fmt(l.p50)} | ${fmt(l.p90)} | ${fmt(l.p99)} | ${fmt(l.max)} | ${l.errors} | ` +
-        `${c.alerts} | ${c.events} | ${fmt(c.cpu.node, 2)} | ${fmt(c.cpu.machine ?? NaN, 2)} |`);
-    }
-  }
+      return [r.engine, c.name, l.requests, fmt(l.reqPerSec, 0), fmt(l.p50), fmt(l.p90), fmt(l.p99), fmt(l.max), l.errors,
+        c.alerts, c.events, fmt(c.cpu.node, 2), fmt(c.cpu.machine ?? NaN, 2)];
+    })),
+  ));
   lines.push('');
-  lines.push('| engine | peak RSS |');
-  lines.push('| --- | ---: |');
-  for (const r of results) lines.push(`| ${r.engine} | ${fmt(r.peakRssMiB, 0)} MiB |`);
-  lines.push('');
-  for (const c of CASES) lines.push(`${c.name}: ${c.what}`);
-  for (const f of failed) lines.push(`FAILED: ${f}`);
+  lines.push(...markdownTable(['engine', 'peak RSS'], 1, results.map((r) => [r.engine, `${fmt(r.peakRssMiB, 0)} MiB`])));
+  lines.push(...reportFooter(CASES, [], failed));
   console.log(lines.join('\n'));
 }
 
-async function orchestrate(): Promise<void> {
-  const results: EngineResult[] = [];
-  const failed: string[] = [];
-  for (const engine of SETTINGS.engines) {
-    if (engine !== 'pglite' && engine !== 'postgres') throw new Error(`unknown engine ${engine}; use pglite or postgres`);
-    log(`${engine}: starting`);
-    try {
-      results.push(await runEngineChild(engine));
-    } catch (err) {
-      failed.push((err as Error).message);
-    }
-  }
-  printReport(results, failed);
-  if (failed.length > 0) process.exitCode = 1;
-}
-
-const engineArg = process.argv.indexOf('--engine');
-if (engineArg >= 0) {
-  const engine = process.argv[engineArg + 1] as EngineName;
-  try {
-    const result = await runEngine(engine);
-    process.stdout.write(RESULT_PREFIX + JSON.stringify(result) + '\n');
-  } catch (err) {
-    log(`${engine}: ${(err as Error).stack ?? err}`);
-    process.exitCode = 1;
-  }
-} else {
-  await orchestrate();
-}
+await runEngineBench({ script: import.meta.url, engines: SETTINGS.engines, engineTimeoutSeconds: SETTINGS.engineTimeoutSeconds, runEngine, printReport });

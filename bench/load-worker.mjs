@@ -1,6 +1,7 @@
-// The load generator of bench/api.ts, run on a worker thread so that it does not share
-// the server's event loop. Plain JavaScript: worker threads under `node --import tsx`
-// on Node 20 cannot load .ts files.
+// The load generator of the benchmarks (bench/api.ts, bench/ingest.ts), started by
+// bench/support/load.ts on a worker thread so that it does not share the server's event
+// loop. Plain JavaScript: worker threads under `node --import tsx` on Node 20 cannot load
+// .ts files.
 //
 // workerData: { port, path, headers, body, connections, maxRequests, maxSeconds,
 // okStatus?, sequence? }.
