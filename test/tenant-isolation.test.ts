@@ -30,6 +30,13 @@ const byName = new Map(RESOURCES.map((r) => [r.name, r]));
 const EXTRA_CREATE_DATA: Readonly<Record<string, Row>> = {
   'api-key': { role: 'Viewer' },
   'scheduled-maintenance': { startsAt: '2026-01-01T00:00:00.000Z', endsAt: '2026-01-02T00:00:00.000Z' },
+  'on-call-duty-policy-schedule': { timezone: 'Europe/Berlin' },
+  'on-call-duty-schedule-layer': {
+    rotation: { _type: 'Recurring', value: { intervalType: 'Day', intervalCount: { _type: 'PositiveNumber', value: 1 } } },
+    restrictionTimes: { _type: 'RestrictionTimes', value: { restictionType: 'None', dayRestrictionTimes: null, weeklyRestrictionTimes: [] } },
+  },
+  'on-call-duty-policy-user-override': { startsAt: '2026-01-01T00:00:00.000Z', endsAt: '2026-01-02T00:00:00.000Z' },
+  'on-call-duty-schedule-temporary': { startsAt: '2026-01-01T00:00:00.000Z', endsAt: '2026-01-02T00:00:00.000Z', shifts: [] },
 };
 
 /** How to get a row of a resource the API cannot create. */
@@ -40,6 +47,19 @@ const EXISTING_ROW: Readonly<Record<string, (p: CreatedProject) => Promise<strin
   'incident-episode-feed': (p) => newestOf('incident-episode-feed', 'incident-episode', p),
   'alert-episode-feed': (p) => newestOf('alert-episode-feed', 'alert-episode', p),
   'domain-event': (p) => newestOf('domain-event', 'alert', p),
+  'on-call-duty-policy-time-log': async (p) => {
+    const scheduleId = await makeRow(byName.get('on-call-duty-policy-schedule')!, p);
+    const id = randomUUID();
+    const now = h.clock.now();
+    await sql`insert into on_call_time_log (id, project_id, schedule_id, user_id, starts_at, created_at, updated_at)
+      values (${id}, ${p.projectId}, ${scheduleId}, ${p.userId}, ${now}, ${now}, ${now})`.execute(h.database.db);
+    return id;
+  },
+  'calendar-feed-token': async (p) => {
+    const res = await h.call('POST', '/api/calendar-feed-token', { key: p.apiKey, body: { data: { userId: p.userId } } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body._id;
+  },
   'change-event': async (p) => {
     const id = randomUUID();
     const now = h.clock.now();

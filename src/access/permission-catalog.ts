@@ -28,6 +28,13 @@ const SUBJECTS = [
   'Monitor',
   'Scheduled Maintenance',
   'Change Event',
+  'On-Call Duty Policy Schedule',
+  'On-Call Duty Schedule Layer',
+  'On-Call Duty Schedule Layer User',
+  'On-Call Duty Policy User Override',
+  'Temporary On-Call Duty Schedule',
+  'On-Call Duty Policy Time Log',
+  'Calendar Feed Token',
 ] as const;
 
 const VERBS = ['Create', 'Read', 'Edit', 'Delete'] as const;

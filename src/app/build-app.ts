@@ -11,6 +11,7 @@ import { registerIngestRoutes } from '../http/ingest/index.ts';
 import { registerLifecycleRoutes } from '../http/lifecycle-routes.ts';
 import { Ingest } from '../integrations/ingest.ts';
 import { registerResourceRoutes } from '../http/resource-routes.ts';
+import { registerScheduleRoutes } from '../http/schedule-routes.ts';
 import { RESOURCES } from '../resources/definitions/index.ts';
 import { ResourceRegistry } from '../resources/registry.ts';
 import { ResourceService } from '../resources/service.ts';
@@ -78,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerHealthRoutes(http, { db: deps.db, isShuttingDown: () => stopping });
   registerResourceRoutes(http, registry, service);
   registerLifecycleRoutes(http, { db: deps.db, clock: deps.clock, registry, service });
+  registerScheduleRoutes(http, { db: deps.db, clock: deps.clock, registry });
   await registerIngestRoutes(http, { db: deps.db, clock: deps.clock, ingest: new Ingest(deps.db, deps.clock), rateLimit: limits });
   await http.ready();
   return { http, beginShutdown: () => void (stopping = true) };

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { startHeartbeatChecker, type HeartbeatChecker } from '../integrations/heartbeat/heartbeat-checker.ts';
+import { startRosterRefresher, type RosterRefresher } from '../on-call/roster-refresher.ts';
 import { systemClock } from '../storage/clock.ts';
 import { migrate } from '../storage/migrate.ts';
 import { adminOps } from './admin-ops.ts';
@@ -29,10 +30,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let admin: FastifyInstance | undefined;
   let http: FastifyInstance | undefined;
   let heartbeats: HeartbeatChecker | undefined;
+  let rosters: RosterRefresher | undefined;
   try {
     const applied = await migrate(storage.database.db);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     heartbeats = startHeartbeatChecker(storage.database.db, systemClock, logger);
+    rosters = startRosterRefresher(storage.database.db, systemClock, logger);
     const app = await buildApp({
       db: storage.database.db,
       clock: systemClock,
@@ -61,6 +64,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           await admin?.close();
           await http!.close();
           await heartbeats!.stop();
+          await rosters!.stop();
           await storage.close();
         })()),
     };
@@ -68,6 +72,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await admin?.close().catch(() => {});
     await http?.close().catch(() => {});
     await heartbeats?.stop();
+    await rosters?.stop();
     await storage.close().catch(() => {});
     throw err;
   }

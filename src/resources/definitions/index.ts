@@ -3,6 +3,7 @@ import { apiKeyResource } from './api-key.ts';
 import { INCIDENT_RESOURCES } from './incidents/index.ts';
 import { labelResource } from './label.ts';
 import { projectResource } from './project.ts';
+import { SCHEDULE_RESOURCES } from './schedules/index.ts';
 import { teamMemberResource } from './team-member.ts';
 import { teamPermissionResource } from './team-permission.ts';
 import { teamResource } from './team.ts';
@@ -18,4 +19,5 @@ export const RESOURCES: readonly Resource[] = [
   labelResource,
   apiKeyResource,
   ...INCIDENT_RESOURCES,
+  ...SCHEDULE_RESOURCES,
 ];
