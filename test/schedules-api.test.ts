@@ -312,6 +312,20 @@ describe('a weekly rotation of three people with an override', () => {
     assert.equal((await get(h, p, `/api/${SCHEDULE}/${scheduleId}/on-call`)).userId, ann);
   });
 
+  test('a user who leaves the project drops out of the rotation and their overrides are withdrawn', async () => {
+    const { p, ann, ben, cat, scheduleId } = await setUp();
+    const del = await h.call('DELETE', `/api/user/${ben}`, { key: p.apiKey });
+    assert.equal(del.status, 200, JSON.stringify(del.body));
+    const body = await get(h, p, `/api/${SCHEDULE}/${scheduleId}/shifts?from=2026-01-05T08:00:00Z&to=2026-01-26T08:00:00Z`);
+    assert.deepEqual(compact(body.shifts), [
+      [ann, '2026-01-05T08:00:00.000Z', '2026-01-12T08:00:00.000Z', 'layer'],
+      [cat, '2026-01-12T08:00:00.000Z', '2026-01-19T08:00:00.000Z', 'layer'],
+      [ann, '2026-01-19T08:00:00.000Z', '2026-01-26T08:00:00.000Z', 'layer'],
+    ]);
+    const overrides = await h.call('POST', `/api/${OVERRIDE}/count`, { key: p.apiKey, body: { query: {} } });
+    assert.equal(overrides.body.count, 0);
+  });
+
   test("a user's shifts across the project's schedules", async () => {
     const { p, ben, dan, scheduleId } = await setUp();
     const second = await makeSchedule(h, p, {

@@ -64,6 +64,11 @@ export const userResource = defineResource({
       if (current === 'Project Owner') await assertAnotherOwner(ctx, id);
       await sql`delete from team_member where project_id = ${ctx.projectId} and user_id = ${id}`.execute(ctx.tx);
       await sql`update api_key set user_id = null where project_id = ${ctx.projectId} and user_id = ${id}`.execute(ctx.tx);
+      // Nobody is paged who has left: the rotations close up around them and their overrides
+      // that have not ended are withdrawn (ended ones stay as history).
+      await sql`delete from on_call_schedule_layer_user where project_id = ${ctx.projectId} and user_id = ${id}`.execute(ctx.tx);
+      await sql`delete from on_call_user_override where project_id = ${ctx.projectId} and ends_at > ${ctx.now}
+        and (override_user_id = ${id} or route_alerts_to_user_id = ${id})`.execute(ctx.tx);
       await sql`delete from project_member where project_id = ${ctx.projectId} and user_id = ${id}`.execute(ctx.tx);
     },
   },
