@@ -35,6 +35,8 @@ create index job_project_created_idx on job (project_id, created_at);
 alter table domain_event add column consumed_at timestamptz;
 alter table domain_event add column attempts integer not null default 0;
 alter table domain_event add column last_error text;
+-- After a consumer failed, the event is not retried before this instant (exponential backoff).
+alter table domain_event add column retry_at timestamptz;
 -- Events written before the engine existed are history, not work.
 update domain_event set consumed_at = created_at;
 create index domain_event_unconsumed_idx on domain_event (seq) where consumed_at is null;
