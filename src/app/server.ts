@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createEngine, type Engine } from '../engine/create-engine.ts';
 import { startHeartbeatChecker, type HeartbeatChecker } from '../integrations/heartbeat/heartbeat-checker.ts';
 import { startRosterRefresher, type RosterRefresher } from '../on-call/roster-refresher.ts';
 import { systemClock } from '../storage/clock.ts';
@@ -9,6 +10,7 @@ import { adminOps } from './admin-ops.ts';
 import { startAdminServer } from './admin-server.ts';
 import { buildApp } from './build-app.ts';
 import type { Config } from './config.ts';
+import { engineHandlers } from './engine-handlers.ts';
 import { openConfiguredStorage } from './storage-setup.ts';
 
 export interface RunningServer {
@@ -31,11 +33,20 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let http: FastifyInstance | undefined;
   let heartbeats: HeartbeatChecker | undefined;
   let rosters: RosterRefresher | undefined;
+  let engine: Engine | undefined;
   try {
     const applied = await migrate(storage.database.db);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     heartbeats = startHeartbeatChecker(storage.database.db, systemClock, logger);
     rosters = startRosterRefresher(storage.database.db, systemClock, logger);
+    engine = createEngine({
+      db: storage.database.db,
+      clock: systemClock,
+      handlers: engineHandlers(),
+      logger,
+      ...(storage.database.listen ? { listen: storage.database.listen } : {}),
+    });
+    await engine.start();
     const app = await buildApp({
       db: storage.database.db,
       clock: systemClock,
@@ -65,6 +76,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           await http!.close();
           await heartbeats!.stop();
           await rosters!.stop();
+          await engine!.stop();
           await storage.close();
         })()),
     };
@@ -73,6 +85,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await http?.close().catch(() => {});
     await heartbeats?.stop();
     await rosters?.stop();
+    await engine?.stop();
     await storage.close().catch(() => {});
     throw err;
   }
