@@ -35,6 +35,8 @@ const SUBJECTS = [
   'Temporary On-Call Duty Schedule',
   'On-Call Duty Policy Time Log',
   'Calendar Feed Token',
+  'Escalation Policy',
+  'Escalation Policy Log',
 ] as const;
 
 const VERBS = ['Create', 'Read', 'Edit', 'Delete'] as const;

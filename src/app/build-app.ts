@@ -12,6 +12,7 @@ import { registerLifecycleRoutes } from '../http/lifecycle-routes.ts';
 import { Ingest } from '../integrations/ingest.ts';
 import { registerResourceRoutes } from '../http/resource-routes.ts';
 import { registerScheduleRoutes } from '../http/schedule-routes.ts';
+import { registerEscalationPolicyRoutes } from '../http/escalation-policy-routes.ts';
 import { RESOURCES } from '../resources/definitions/index.ts';
 import { ResourceRegistry } from '../resources/registry.ts';
 import { ResourceService } from '../resources/service.ts';
@@ -80,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerResourceRoutes(http, registry, service);
   registerLifecycleRoutes(http, { db: deps.db, clock: deps.clock, registry, service });
   registerScheduleRoutes(http, { db: deps.db, clock: deps.clock, registry });
+  registerEscalationPolicyRoutes(http, { db: deps.db, clock: deps.clock });
   await registerIngestRoutes(http, { db: deps.db, clock: deps.clock, ingest: new Ingest(deps.db, deps.clock), rateLimit: limits });
   await http.ready();
   return { http, beginShutdown: () => void (stopping = true) };

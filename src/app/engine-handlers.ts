@@ -1,4 +1,5 @@
 import type { EngineHandlers } from '../engine/types.ts';
+import { slaHandlers } from '../sla/handlers.ts';
 
 /**
  * Everything the job engine runs: each module adds its job handlers by kind and its
@@ -11,7 +12,7 @@ import type { EngineHandlers } from '../engine/types.ts';
  */
 export function engineHandlers(): EngineHandlers {
   return {
-    jobs: {},
-    events: [],
+    jobs: { ...slaHandlers.jobs },
+    events: [...slaHandlers.events],
   };
 }

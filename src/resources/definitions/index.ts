@@ -4,6 +4,7 @@ import { INCIDENT_RESOURCES } from './incidents/index.ts';
 import { labelResource } from './label.ts';
 import { projectResource } from './project.ts';
 import { SCHEDULE_RESOURCES } from './schedules/index.ts';
+import { escalationPolicyLogResource } from './sla/escalation-policy-log.ts';
 import { teamMemberResource } from './team-member.ts';
 import { teamPermissionResource } from './team-permission.ts';
 import { teamResource } from './team.ts';
@@ -20,4 +21,5 @@ export const RESOURCES: readonly Resource[] = [
   apiKeyResource,
   ...INCIDENT_RESOURCES,
   ...SCHEDULE_RESOURCES,
+  escalationPolicyLogResource,
 ];
