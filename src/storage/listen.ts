@@ -29,7 +29,7 @@ export function listenPostgres(url: string): Listen {
     let failures = 0;
 
     const connect = async (): Promise<pg.Client> => {
-      const c = new pg.Client({ connectionString: url, application_name: 'vigil-listen' });
+      const c = new pg.Client({ connectionString: url, application_name: `vigil-listen-${process.pid}` });
       client = c;
       c.on('notification', (m) => {
         if (m.channel === channel) onNotify(m.payload ?? '');
