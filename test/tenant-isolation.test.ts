@@ -12,6 +12,7 @@ import type { Field } from '../src/resources/column.ts';
 import type { Resource } from '../src/resources/definition.ts';
 import { RESOURCES } from '../src/resources/definitions/index.ts';
 import { startHarness, type Harness } from './support/harness.ts';
+import { attachmentRow, runLogRow } from './support/policies.ts';
 
 let h: Harness;
 before(async () => {
@@ -60,6 +61,9 @@ const EXISTING_ROW: Readonly<Record<string, (p: CreatedProject) => Promise<strin
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return res.body._id;
   },
+  'on-call-duty-policy-execution-log-timeline': (p) => runLogRow(h, p, 'on-call-duty-policy-execution-log-timeline'),
+  'user-notification-log': (p) => runLogRow(h, p, 'user-notification-log'),
+  'on-call-duty-policy-attachment': (p) => attachmentRow(h, p),
   'change-event': async (p) => {
     const id = randomUUID();
     const now = h.clock.now();

@@ -1,3 +1,4 @@
+import { POLICY_PERMISSION_SUBJECTS } from '../policies/permission-subjects.ts';
 import { READ_ALL, ROLES } from './roles.ts';
 
 /**
@@ -35,6 +36,7 @@ const SUBJECTS = [
   'Temporary On-Call Duty Schedule',
   'On-Call Duty Policy Time Log',
   'Calendar Feed Token',
+  ...POLICY_PERMISSION_SUBJECTS,
   'Escalation Policy',
   'Escalation Policy Log',
 ] as const;

@@ -1,4 +1,5 @@
 import type { EngineHandlers } from '../engine/types.ts';
+import { onCallHandlers } from '../policies/engine-handlers.ts';
 import { slaHandlers } from '../sla/handlers.ts';
 
 /**
@@ -12,7 +13,7 @@ import { slaHandlers } from '../sla/handlers.ts';
  */
 export function engineHandlers(): EngineHandlers {
   return {
-    jobs: { ...slaHandlers.jobs },
-    events: [...slaHandlers.events],
+    jobs: { ...slaHandlers.jobs, ...onCallHandlers.jobs },
+    events: [...slaHandlers.events, ...onCallHandlers.events],
   };
 }

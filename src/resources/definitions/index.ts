@@ -2,6 +2,7 @@ import type { Resource } from '../definition.ts';
 import { apiKeyResource } from './api-key.ts';
 import { INCIDENT_RESOURCES } from './incidents/index.ts';
 import { labelResource } from './label.ts';
+import { POLICY_RESOURCES } from './policies/index.ts';
 import { projectResource } from './project.ts';
 import { SCHEDULE_RESOURCES } from './schedules/index.ts';
 import { escalationPolicyLogResource } from './sla/escalation-policy-log.ts';
@@ -21,5 +22,6 @@ export const RESOURCES: readonly Resource[] = [
   apiKeyResource,
   ...INCIDENT_RESOURCES,
   ...SCHEDULE_RESOURCES,
+  ...POLICY_RESOURCES,
   escalationPolicyLogResource,
 ];

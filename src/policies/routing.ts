@@ -1,0 +1,79 @@
+import { sql } from 'kysely';
+import { isEpisode } from '../incidents/subjects.ts';
+import type { Db } from '../storage/database.ts';
+import { matchesPattern } from './model.ts';
+import type { SubjectInfo } from './subjects.ts';
+
+/** Why a policy runs for a subject. */
+export type PolicyMatch =
+  | { readonly policyId: string; readonly via: 'attachment' }
+  | { readonly policyId: string; readonly via: 'integration'; readonly integrationId: string }
+  | { readonly policyId: string; readonly via: 'routing-rule'; readonly routingRuleId: string };
+
+interface RoutingRuleRow {
+  id: string;
+  severity_ids: string[];
+  label_ids: string[];
+  integration_ids: string[];
+  title_pattern: string | null;
+  description_pattern: string | null;
+  policy_ids: string[];
+}
+
+/**
+ * The policies that run for a subject, each once, first reason first: policies attached to it,
+ * then its integration's policies (for what the integration opens, or for its episodes when the
+ * link says so), then every enabled routing rule for its type whose conditions all hold, in
+ * rule order (OneUptime's on-call rules: matching rules add up; none stops the others).
+ * Policies deleted since a rule named them are left out.
+ */
+export async function policiesForSubject(db: Db, projectId: string, subject: SubjectInfo): Promise<PolicyMatch[]> {
+  const { type, id } = subject.ref;
+  const attachmentColumn = { incident: 'incident_id', alert: 'alert_id', 'alert-episode': 'alert_episode_id', 'incident-episode': 'incident_episode_id' }[type];
+  const [attached, viaIntegration, rules] = await Promise.all([
+    sql<{ policy_id: string }>`select policy_id from on_call_policy_attachment
+      where project_id = ${projectId} and ${sql.ref(attachmentColumn)} = ${id} order by created_at, id`.execute(db),
+    subject.integrationId
+      ? sql<{ policy_id: string }>`select policy_id from integration_on_call_policy
+          where project_id = ${projectId} and integration_id = ${subject.integrationId}
+            and (subject_type = ${type} or (subject_type is null and ${!isEpisode(type)}))
+          order by created_at, id`.execute(db)
+      : Promise.resolve({ rows: [] as { policy_id: string }[] }),
+    sql<RoutingRuleRow>`select id, severity_ids, label_ids, integration_ids, title_pattern, description_pattern, policy_ids
+      from on_call_policy_routing_rule
+      where project_id = ${projectId} and subject_type = ${type} and is_enabled
+      order by rule_order, created_at, id`.execute(db),
+  ]);
+
+  const matches: PolicyMatch[] = [
+    ...attached.rows.map((r): PolicyMatch => ({ policyId: r.policy_id, via: 'attachment' })),
+    ...viaIntegration.rows.map((r): PolicyMatch => ({ policyId: r.policy_id, via: 'integration', integrationId: subject.integrationId! })),
+  ];
+  for (const rule of rules.rows) {
+    if (!routingRuleMatches(rule, subject)) continue;
+    for (const policyId of rule.policy_ids) matches.push({ policyId, via: 'routing-rule', routingRuleId: rule.id });
+  }
+
+  const existing = await existingPolicies(db, projectId, matches.map((m) => m.policyId));
+  const seen = new Set<string>();
+  return matches.filter((m) => {
+    if (seen.has(m.policyId) || !existing.has(m.policyId)) return false;
+    seen.add(m.policyId);
+    return true;
+  });
+}
+
+/** Every condition a routing rule sets must hold: any of its severities, any of its labels, any of its integrations, both patterns. */
+function routingRuleMatches(rule: RoutingRuleRow, s: SubjectInfo): boolean {
+  if (rule.severity_ids.length > 0 && (s.severityId === null || !rule.severity_ids.includes(s.severityId))) return false;
+  if (rule.label_ids.length > 0 && !rule.label_ids.some((l) => s.labelIds.includes(l))) return false;
+  if (rule.integration_ids.length > 0 && (s.integrationId === null || !rule.integration_ids.includes(s.integrationId))) return false;
+  return matchesPattern(rule.title_pattern, s.title) && matchesPattern(rule.description_pattern, s.description);
+}
+
+async function existingPolicies(db: Db, projectId: string, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const res = await sql<{ id: string }>`select id from on_call_policy
+    where project_id = ${projectId} and id = any(${[...new Set(ids)]}::uuid[])`.execute(db);
+  return new Set(res.rows.map((r) => r.id));
+}
