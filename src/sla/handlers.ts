@@ -90,16 +90,25 @@ const onLevel: JobHandler = async ({ tx, job, now }) => {
   }
 };
 
-/** Evaluates the project's open incidents, a batch per run, after a policy was created, replaced or deleted. */
+/**
+ * Evaluates the project's open incidents, a batch per run, after a policy was created, replaced
+ * or deleted. Incidents are locked in creation order, the order episode actions lock members in.
+ */
 const onPolicyChanged: JobHandler = async ({ tx, job, now }) => {
   const projectId = projectOf(job.projectId);
-  const after = typeof job.payload.after === 'string' ? job.payload.after : null;
-  const res = await sql<{ id: string }>`select id from incident where project_id = ${projectId} and state <> 'Resolved'
-    and (${after}::uuid is null or id > ${after}::uuid) order by id limit ${BATCH}`.execute(tx);
+  const after = typeof job.payload.afterId === 'string' ? { id: job.payload.afterId, at: text(job.payload, 'afterCreatedAt') } : null;
+  const res = await sql<{ id: string; created_at: Date }>`select id, created_at from incident
+    where project_id = ${projectId} and state <> 'Resolved'
+      and (${after?.id ?? null}::uuid is null or (created_at, id) > (${after?.at ?? null}::timestamptz, ${after?.id ?? null}::uuid))
+    order by created_at, id limit ${BATCH}`.execute(tx);
   for (const r of res.rows) await evaluateIncident(tx, projectId, r.id, job.runAt, now);
   const last = res.rows[res.rows.length - 1];
   if (res.rows.length === BATCH && last) {
-    await enqueueJob(tx, { projectId, kind: POLICY_CHANGED_JOB, runAt: now, payload: { after: last.id }, key: `${job.key}:${last.id}` }, now);
+    await enqueueJob(
+      tx,
+      { projectId, kind: POLICY_CHANGED_JOB, runAt: now, payload: { afterId: last.id, afterCreatedAt: last.created_at.toISOString() }, key: `${job.key}:${last.id}` },
+      now,
+    );
   }
 };
 

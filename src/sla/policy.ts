@@ -118,7 +118,7 @@ class Problems {
   }
   unknownKeys(path: string, obj: Json, allowed: readonly string[], what = 'field'): void {
     for (const k of Object.keys(obj)) {
-      if (!allowed.includes(k)) this.add(path ? `${path}.${k}` : k, `unknown ${what}; expected one of ${list(allowed)}`);
+      if (!allowed.includes(k)) this.add(path ? `${path}.${k}` : k, `unknown ${what} (expected one of ${list(allowed)})`);
     }
   }
   throwIfAny(): void {
@@ -146,7 +146,7 @@ export function normalizePolicy(raw: unknown, opts: { pathId?: string; newId: ()
   } else {
     id = raw.ID;
     if (opts.pathId !== undefined && raw.ID.toLowerCase() !== opts.pathId.toLowerCase()) {
-      p.add('ID', `is ${raw.ID} but the path names ${opts.pathId}; the ID of a policy cannot change`);
+      p.add('ID', `is ${raw.ID} but the path names ${opts.pathId} (the ID of a policy cannot change)`);
     }
   }
   requiredText(p, raw, 'Name', 1024);
@@ -202,7 +202,7 @@ function checkTargets(p: Problems, v: unknown): void {
   for (const [priority, target] of Object.entries(v)) {
     const path = `TargetDurations.${priority}`;
     if (!(PRIORITIES as readonly string[]).includes(priority)) {
-      p.add(path, `unknown priority; priorities are ${list(PRIORITIES)}`);
+      p.add(path, `unknown priority (priorities are ${list(PRIORITIES)})`);
       continue;
     }
     if (!isObject(target)) {
@@ -238,7 +238,7 @@ function checkSettings(p: Problems, v: unknown): EntityReference[] {
     for (const [level, s] of Object.entries(settings)) {
       const lpath = `${path}.${level}`;
       if (!(LEVELS as readonly string[]).includes(level)) {
-        p.add(lpath, `unknown level; levels are ${list(LEVELS)}`);
+        p.add(lpath, `unknown level (levels are ${list(LEVELS)})`);
         continue;
       }
       checkLevel(p, lpath, level as Level, s, entities);
@@ -252,7 +252,7 @@ function checkLevel(p: Problems, path: string, level: Level, s: unknown, entitie
   p.unknownKeys(path, s, LEVEL_FIELDS);
   if (s.Action === undefined) p.add(`${path}.Action`, `is required (${list(ACTIONS)})`);
   else if (typeof s.Action !== 'string' || !(ACTIONS as readonly string[]).includes(s.Action)) {
-    p.add(`${path}.Action`, `unknown action ${JSON.stringify(s.Action)}; actions are ${list(ACTIONS)}`);
+    p.add(`${path}.Action`, `unknown action ${JSON.stringify(s.Action)} (actions are ${list(ACTIONS)})`);
   }
   if (s.TimeAfter === undefined) {
     if (level !== 'L0') p.add(`${path}.TimeAfter`, 'is required: seconds after the previous level');
@@ -277,7 +277,7 @@ function checkRecipient(p: Problems, path: string, r: unknown, entities: EntityR
   const medium = r.EntityMedium;
   if (medium === undefined) p.add(`${path}.EntityMedium`, 'is required');
   else if (typeof medium !== 'string' || methodOf(medium) === null) {
-    p.add(`${path}.EntityMedium`, `unknown medium ${JSON.stringify(medium)}; media are ${list(Object.keys(ENTITY_MEDIA))}`);
+    p.add(`${path}.EntityMedium`, `unknown medium ${JSON.stringify(medium)} (media are ${list(Object.keys(ENTITY_MEDIA))})`);
   }
   if (r.MediumDetails !== undefined && !isObject(r.MediumDetails)) p.add(`${path}.MediumDetails`, 'must be an object');
   checkStrings(p, `${path}.NotifyForIncidents`, r.NotifyForIncidents, { required: false, nonEmpty: false });
