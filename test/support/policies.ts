@@ -143,7 +143,7 @@ export interface OutboxRow {
 
 /** The outbox rows of the project, oldest first (SQL: the outbox has no resource). */
 export async function outbox(h: Harness, p: CreatedProject): Promise<OutboxRow[]> {
-  const res = await sql<Row>`select * from notification_outbox where project_id = ${p.projectId} order by created_at, idempotency_key`.execute(h.database.db);
+  const res = await sql<Row>`select * from notification_outbox where project_id = ${p.projectId} order by created_at, send_after, idempotency_key`.execute(h.database.db);
   return res.rows.map((r) => ({
     key: r.idempotency_key,
     user: r.user_id,
