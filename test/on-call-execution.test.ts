@@ -458,3 +458,24 @@ test('a run that never reaches anyone ends as "No One Notified"; a policy withou
   ]);
   assert.deepEqual(await outbox(h, p), []);
 });
+
+test('deleting the incident stops its run and cancels what is not yet due', async () => {
+  const p = await h.project();
+  const ann = await member(h, p, 'Ann');
+  const policyId = await policy(h, p);
+  await rule(h, p, policyId, { order: 1, escalateAfterInMinutes: 5, users: [ann.id], notificationMethods: [{ method: 'email', afterMinutes: 0 }, { method: 'call', afterMinutes: 3 }] });
+  await rule(h, p, policyId, { order: 2, users: [ann.id] });
+  await routeAll(h, p, 'incident', [policyId]);
+  const incidentId = await raise(h, p, 'incident');
+  await h.runEngine();
+  assert.equal((await h.call('DELETE', `/api/incident/${incidentId}`, { key: p.apiKey })).status, 200);
+  await h.runEngine();
+  const [run] = await executions(h, p);
+  assert.equal(run!.status, 'Execution Completed');
+  assert.equal(run!.statusMessage, 'Execution completed because the incident was deleted.');
+  assert.equal(run!.acknowledgedByUserId, null);
+  assert.deepEqual((await outbox(h, p)).map((o) => [o.method, o.status]), [['email', 'Pending'], ['call', 'Cancelled']]);
+  assert.deepEqual((await timeline(h, p, run!._id)).map((r) => [r.status, r.ack]), [['Executing', false]]);
+  assert.deepEqual((await userLogs(h, p, run!._id)).map((l) => [l.status, l.isAcknowledged]), [['Completed', false]]);
+  assert.deepEqual(await pendingJobs(h, run!._id), []);
+});

@@ -465,3 +465,50 @@ describe('which policies run', () => {
     assert.deepEqual((await executions(h, p)).map((r) => r.status), ['Execution Completed', 'Execution Completed', 'Execution Completed']);
   });
 });
+
+describe('previewing a policy', () => {
+  test('GET /api/on-call-duty-policy/:id/targets answers who each rule would page at an instant', async () => {
+    const p = await h.project();
+    const [ann, bob] = [await member(h, p, 'Ann'), await member(h, p, 'Bob')];
+    const ops = await team(h, p, 'Ops', [ann.id, bob.id]);
+    const { scheduleId } = await makeSchedule(h, p, {
+      timezone: 'UTC',
+      layers: [{ startsAt: '2026-03-01T00:00:00.000Z', rotation: rotation('Day', 1), userIds: [bob.id] }],
+    });
+    const policyId = await policy(h, p);
+    const r1 = await rule(h, p, policyId, { order: 1, teams: [ops], users: [ann.id], notificationMethods: [{ method: 'sms', afterMinutes: 0 }] });
+    const r2 = await rule(h, p, policyId, { order: 4, escalateAfterInMinutes: 15, onCallSchedules: [scheduleId] });
+    const url = (at: string) => `/api/on-call-duty-policy/${policyId}/targets?at=${encodeURIComponent(at)}`;
+    const person = (kind: string, userId: string, teamId: string | null, sched: string | null) => ({ kind, userId, teamId, scheduleId: sched, overriddenUserId: null });
+    const before = await h.call('GET', url('2026-02-01T00:00:00Z'), { key: p.apiKey });
+    assert.equal(before.status, 200, JSON.stringify(before.body));
+    assert.deepEqual(before.body, {
+      onCallDutyPolicyId: policyId,
+      at: '2026-02-01T00:00:00.000Z',
+      rules: [
+        {
+          _id: r1,
+          name: 'Rule 1',
+          order: 1,
+          escalateAfterInMinutes: 30,
+          notificationMethods: [{ method: 'sms', afterMinutes: 0 }],
+          targets: [person('notify', ann.id, ops, null), person('notify', bob.id, ops, null), person('duplicate', ann.id, null, null)],
+        },
+        {
+          _id: r2,
+          name: 'Rule 4',
+          order: 4,
+          escalateAfterInMinutes: 15,
+          notificationMethods: null,
+          targets: [{ kind: 'schedule-gap', userId: null, teamId: null, scheduleId, overriddenUserId: null }],
+        },
+      ],
+    });
+    const later = await h.call('GET', url('2026-03-02T00:00:00Z'), { key: p.apiKey });
+    assert.deepEqual(later.body.rules[1].targets, [person('notify', bob.id, null, scheduleId)]);
+    expect400(await h.call('GET', url('yesterday'), { key: p.apiKey }), 'at');
+    assert.equal((await h.call('GET', `/api/on-call-duty-policy/${randomUUID()}/targets`, { key: p.apiKey })).status, 404);
+    const other = await h.project();
+    assert.equal((await h.call('GET', url('2026-02-01T00:00:00Z'), { key: other.apiKey })).status, 404);
+  });
+});

@@ -9,6 +9,7 @@ import { registerOpenApi } from '../http/openapi.ts';
 import { registerRateLimit } from '../http/rate-limit.ts';
 import { registerIngestRoutes } from '../http/ingest/index.ts';
 import { registerLifecycleRoutes } from '../http/lifecycle-routes.ts';
+import { registerPolicyRoutes } from '../http/policy-routes.ts';
 import { Ingest } from '../integrations/ingest.ts';
 import { registerResourceRoutes } from '../http/resource-routes.ts';
 import { registerScheduleRoutes } from '../http/schedule-routes.ts';
@@ -81,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerResourceRoutes(http, registry, service);
   registerLifecycleRoutes(http, { db: deps.db, clock: deps.clock, registry, service });
   registerScheduleRoutes(http, { db: deps.db, clock: deps.clock, registry });
+  registerPolicyRoutes(http, { db: deps.db, clock: deps.clock, registry });
   registerEscalationPolicyRoutes(http, { db: deps.db, clock: deps.clock });
   await registerIngestRoutes(http, { db: deps.db, clock: deps.clock, ingest: new Ingest(deps.db, deps.clock), rateLimit: limits });
   await http.ready();
