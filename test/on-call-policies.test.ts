@@ -512,3 +512,18 @@ describe('previewing a policy', () => {
     assert.equal((await h.call('GET', url('2026-02-01T00:00:00Z'), { key: other.apiKey })).status, 404);
   });
 });
+
+describe('routing patterns', () => {
+  test('a catastrophic pattern is interrupted and counts as no match; the other rules still route', async () => {
+    const p = await h.project();
+    const [slow, fine] = [await policy(h, p, { name: 'Slow' }), await policy(h, p, { name: 'Fine' })];
+    for (const id of [slow, fine]) await rule(h, p, id, { users: [p.userId] });
+    await routeAll(h, p, 'incident', [slow], { titlePattern: '^(a+)+$' });
+    await routeAll(h, p, 'incident', [fine], { titlePattern: 'A{10}' });
+    const started = Date.now();
+    const incidentId = await raise(h, p, 'incident', { title: `${'a'.repeat(40)}b` });
+    await h.runEngine();
+    assert.ok(Date.now() - started < 5_000, 'the engine was not stalled');
+    assert.deepEqual((await executions(h, p, { triggeredByIncidentId: incidentId })).map((r) => r.onCallDutyPolicyId), [fine]);
+  });
+});

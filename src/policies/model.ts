@@ -1,3 +1,4 @@
+import vm from 'node:vm';
 import { invalidField } from '../errors.ts';
 import type { SubjectType } from '../incidents/subjects.ts';
 
@@ -141,9 +142,26 @@ export function normalizePattern(raw: unknown, where: string): string | null {
   return raw;
 }
 
-/** Whether `value` matches a stored (already validated) pattern; a null pattern matches anything. */
+/** How long one routing pattern may take on one text before it counts as not matching. */
+export const PATTERN_TIMEOUT_MS = 50;
+
+const patternSandbox = vm.createContext({});
+const patternTest = new vm.Script('pattern.test(text)');
+
+/**
+ * Whether `value` matches a stored (already validated) pattern, case-insensitively; a null
+ * pattern matches anything. A pattern that backtracks for longer than PATTERN_TIMEOUT_MS (a
+ * catastrophic expression such as `(a+)+$`) is interrupted and counts as not matching, so one
+ * project's rule can never stall the engine. Never throws.
+ */
 export function matchesPattern(pattern: string | null, value: string | null): boolean {
   if (pattern === null) return true;
   if (value === null) return false;
-  return new RegExp(pattern, 'i').test(value);
+  patternSandbox.pattern = new RegExp(pattern, 'i');
+  patternSandbox.text = value;
+  try {
+    return patternTest.runInContext(patternSandbox, { timeout: PATTERN_TIMEOUT_MS }) === true;
+  } catch {
+    return false;
+  }
 }
