@@ -449,20 +449,53 @@ describe('which policies run', () => {
     );
     assert.equal(runs[0]!.triggeredByAlertEpisodeId, episode!._id);
     const [cpu] = await list(h, p, 'alert', { title: 'cpu' });
+    const [disk] = await list(h, p, 'alert', { title: 'disk' });
+    // The source resolving one alert stops that alert's run only: the episode still has an open alert.
+    assert.equal((await h.call('POST', '/v2/enqueue', { body: { routing_key: pd.routingKey, event_action: 'resolve', dedup_key: 'disk' } })).status, 202);
+    await h.runEngine();
+    assert.deepEqual((await executions(h, p)).map((r) => [r.triggeredByAlertId ?? r.triggeredByAlertEpisodeId, r.status]), [
+      [episode!._id, 'Executing'],
+      [cpu!._id, 'Executing'],
+      [disk!._id, 'Execution Completed'],
+    ]);
+    // A person acknowledging the other alert stops its run and the episode's.
     assert.equal((await h.call('POST', `/api/alert/${cpu!._id}/acknowledge`, { key: ann.key })).status, 200);
     await h.runEngine();
     const after = await executions(h, p);
     assert.deepEqual(after.map((r) => [r.status, r.acknowledgedByUserId]), [
       ['Execution Completed', ann.id],
       ['Execution Completed', ann.id],
-      ['Executing', null],
+      ['Execution Completed', null],
     ]);
-    assert.equal(after[1]!.triggeredByAlertId, cpu!._id);
     assert.equal(after[0]!.statusMessage, `Execution completed because alert ${cpu!._id} was acknowledged by user ${ann.id}.`);
-    // Acknowledging the episode reaches its other alert, and that alert's run.
-    assert.equal((await h.call('POST', `/api/alert-episode/${episode!._id}/acknowledge`, { key: p.apiKey })).status, 200);
+    assert.equal(after[1]!.statusMessage, `Execution completed because the alert was acknowledged by user ${ann.id}.`);
+    assert.equal(after[2]!.statusMessage, 'Execution completed because the alert was resolved.');
+    await h.advance(30 * MINUTE);
+    assert.equal((await timeline(h, p, after[0]!._id)).length, 1, 'the episode policy never reached its second rule');
+  });
+
+  test('acknowledging an incident episode stops its own run and its incidents\' runs', async () => {
+    const p = await h.project();
+    const ann = await member(h, p, 'Ann');
+    const policyId = await policy(h, p);
+    await rule(h, p, policyId, { order: 1, escalateAfterInMinutes: 5, users: [ann.id] });
+    await routeAll(h, p, 'incident-episode', [policyId]);
+    await routeAll(h, p, 'incident', [policyId]);
+    const episodeId = (await create(h, p, 'incident-episode', { title: 'Checkout outage' }))._id;
+    const incidentId = await raise(h, p, 'incident', { episodeId });
     await h.runEngine();
-    assert.deepEqual((await executions(h, p)).map((r) => r.status), ['Execution Completed', 'Execution Completed', 'Execution Completed']);
+    const runs = await executions(h, p);
+    assert.deepEqual(runs.map((r) => [r.userNotificationEventType, r.triggeredByIncidentEpisodeId ?? r.triggeredByIncidentId]), [
+      ['Incident Episode Created', episodeId],
+      ['Incident Created', incidentId],
+    ]);
+    assert.equal((await outbox(h, p))[0]!.title, 'Incident episode: Checkout outage');
+    assert.equal((await h.call('POST', `/api/incident-episode/${episodeId}/acknowledge`, { key: ann.key })).status, 200);
+    await h.runEngine();
+    assert.deepEqual((await executions(h, p)).map((r) => [r.status, r.acknowledgedByUserId]), [
+      ['Execution Completed', ann.id],
+      ['Execution Completed', ann.id],
+    ]);
   });
 });
 
