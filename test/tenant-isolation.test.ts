@@ -64,6 +64,14 @@ const EXISTING_ROW: Readonly<Record<string, (p: CreatedProject) => Promise<strin
   'on-call-duty-policy-execution-log-timeline': (p) => runLogRow(h, p, 'on-call-duty-policy-execution-log-timeline'),
   'user-notification-log': (p) => runLogRow(h, p, 'user-notification-log'),
   'on-call-duty-policy-attachment': (p) => attachmentRow(h, p),
+  'escalation-policy-log': async (p) => {
+    const id = randomUUID();
+    const now = h.clock.now();
+    await sql`insert into sla_escalation_log (id, project_id, incident_id, escalation_policy_id, policy_name, breach_id, condition, breach_no,
+        level, breached_at, scheduled_at, fired_at, created_at, updated_at)
+      values (${id}, ${p.projectId}, ${randomUUID()}, ${'0'.repeat(32)}, 'iso', ${randomUUID()}, 'start', 1, 'L0', ${now}, ${now}, ${now}, ${now}, ${now})`.execute(h.database.db);
+    return id;
+  },
   'change-event': async (p) => {
     const id = randomUUID();
     const now = h.clock.now();
