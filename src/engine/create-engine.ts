@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Clock } from '../storage/clock.ts';
 import type { Db, Listen } from '../storage/database.ts';
-import { consumeNextEvent, MAX_EVENT_ATTEMPTS } from './consume-next-event.ts';
+import { drain, type DrainEnd, type EngineRun } from './drain.ts';
 import { dueTimes } from './due-times.ts';
 import { silentLogger, type EngineLogger } from './engine-logger.ts';
 import { startLoop, type Loop } from './engine-loop.ts';
-import { runNextJob } from './run-next-job.ts';
 import type { EngineHandlers } from './types.ts';
 
 /** The channel the `job` and `domain_event` insert triggers notify (migration 006). */
@@ -30,15 +29,7 @@ export interface EngineOptions {
   readonly listen?: Listen;
 }
 
-/** What one `runDue` did. */
-export interface EngineRun {
-  /** Jobs run to completion. */
-  readonly jobs: number;
-  /** Domain events consumed. */
-  readonly events: number;
-  /** Failed attempts (jobs and events), each rescheduled or dead-lettered. */
-  readonly failed: number;
-}
+export type { EngineRun } from './drain.ts';
 
 export interface Engine {
   /**
@@ -89,58 +80,21 @@ export function createEngine(options: EngineOptions): Engine {
     },
   };
 
-  /** Runs due work in turns until a turn finds nothing; answers the totals and when that last turn began. */
-  const drain = async (shouldStop: () => boolean): Promise<EngineRun & { drainedAt: Date }> => {
-    let jobs = 0;
-    let events = 0;
-    let failed = 0;
-    for (;;) {
-      const turnStart = clock.now();
-      let worked = false;
-      for (let i = 0; i < batchSize && !shouldStop(); i++) {
-        const r = await consumeNextEvent(db, eventDeps);
-        if (r.kind === 'none') break;
-        worked = true;
-        if (r.kind === 'done') events += 1;
-        else {
-          failed += 1;
-          const dead = r.item.attempts + 1 >= MAX_EVENT_ATTEMPTS;
-          logger.warn({ err: r.error, eventId: r.item.id, seq: r.item.seq, eventType: r.item.eventType, attempts: r.item.attempts + 1 },
-            dead ? 'engine: domain event consumer failed for the last time; the event is set aside' : 'engine: domain event consumer failed; retrying later');
-        }
-      }
-      for (let i = 0; i < batchSize && !shouldStop(); i++) {
-        const r = await runNextJob(db, jobDeps);
-        if (r.kind === 'none') break;
-        worked = true;
-        if (r.kind === 'done') jobs += 1;
-        else {
-          failed += 1;
-          const dead = r.item.attempts + 1 >= r.item.maxAttempts;
-          const fields = { err: r.error, jobId: r.item.id, kind: r.item.kind, key: r.item.key, attempts: r.item.attempts + 1 };
-          if (dead) logger.error(fields, 'engine: job failed for the last time; it is dead');
-          else logger.warn(fields, 'engine: job failed; retrying later');
-        }
-      }
-      if (!worked || shouldStop()) return { jobs, events, failed, drainedAt: turnStart };
-    }
-  };
+  const drainDeps = { db, clock, jobs: jobDeps, events: eventDeps, logger, batchSize };
 
-  const delayAfter = async (drainedAt: Date): Promise<number> => {
-    const due = await dueTimes(db, drainedAt);
-    let delay = Number.POSITIVE_INFINITY;
-    // Due when the last turn looked, yet not claimed: another worker holds it.
-    if (due.jobDue || due.eventDue) delay = CONTENDED_RETRY_MS;
-    if (due.next) delay = Math.min(delay, due.next.getTime() - clock.now().getTime());
-    return Math.max(0, delay);
+  /** How long the loop sleeps after a drain: until the next due time, briefly when work is held elsewhere, at most `maxSleepMs`. */
+  const sleepAfter = (end: DrainEnd): number => {
+    let delay = end.contended ? CONTENDED_RETRY_MS : maxSleepMs;
+    if (end.next) delay = Math.min(delay, end.next.getTime() - clock.now().getTime());
+    return Math.max(0, Math.min(delay, maxSleepMs));
   };
 
   let loop: Loop | undefined;
   const subscribe = options.listen;
   return {
     async runDue() {
-      const { drainedAt: _at, ...run } = await drain(() => false);
-      return run;
+      const { jobs, events, failed } = await drain(drainDeps, () => false);
+      return { jobs, events, failed };
     },
     async nextDueAt() {
       const now = clock.now();
@@ -151,8 +105,7 @@ export function createEngine(options: EngineOptions): Engine {
     },
     start() {
       loop ??= startLoop({
-        drain: async (shouldStop) => (await drain(shouldStop)).drainedAt,
-        delayAfter,
+        runDue: async (shouldStop) => sleepAfter(await drain(drainDeps, shouldStop)),
         ...(subscribe
           ? {
               subscribe: (onNotify: () => void) =>

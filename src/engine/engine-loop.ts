@@ -4,10 +4,8 @@ import type { EngineLogger } from './engine-logger.ts';
 export type Subscribe = (onNotify: () => void) => Promise<() => Promise<void>>;
 
 export interface LoopDeps {
-  /** Runs due work until none is left or `shouldStop()`; answers the instant it last found nothing due. */
-  readonly drain: (shouldStop: () => boolean) => Promise<Date>;
-  /** How long to sleep after a drain that ended at `drainedAt`, in ms (capped by `maxSleepMs`). */
-  readonly delayAfter: (drainedAt: Date) => Promise<number>;
+  /** Runs due work until none is left or `shouldStop()`; answers how long to sleep then, in ms. */
+  readonly runDue: (shouldStop: () => boolean) => Promise<number>;
   /** Wake-ups from the database (LISTEN), when available. */
   readonly subscribe?: Subscribe;
   readonly logger: EngineLogger;
@@ -74,8 +72,7 @@ export function startLoop(deps: LoopDeps): Loop {
       wakeRequested = false;
       let delay = maxSleepMs;
       try {
-        const drainedAt = await deps.drain(() => stopped);
-        if (!stopped) delay = Math.min(maxSleepMs, await deps.delayAfter(drainedAt));
+        delay = Math.min(maxSleepMs, await deps.runDue(() => stopped));
       } catch (err) {
         logger.error({ err }, 'engine: running due work failed; retrying');
         delay = Math.min(ERROR_PAUSE_MS, maxSleepMs);
