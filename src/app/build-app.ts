@@ -13,6 +13,7 @@ import { registerPolicyRoutes } from '../http/policy-routes.ts';
 import { Ingest } from '../integrations/ingest.ts';
 import { registerResourceRoutes } from '../http/resource-routes.ts';
 import { registerScheduleRoutes } from '../http/schedule-routes.ts';
+import { registerPolicySimulationRoutes } from '../http/policy-simulation-routes.ts';
 import { registerEscalationPolicyRoutes } from '../http/escalation-policy-routes.ts';
 import { RESOURCES } from '../resources/definitions/index.ts';
 import { ResourceRegistry } from '../resources/registry.ts';
@@ -82,6 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerResourceRoutes(http, registry, service);
   registerLifecycleRoutes(http, { db: deps.db, clock: deps.clock, registry, service });
   registerScheduleRoutes(http, { db: deps.db, clock: deps.clock, registry });
+  registerPolicySimulationRoutes(http, { db: deps.db, clock: deps.clock, registry });
   registerPolicyRoutes(http, { db: deps.db, clock: deps.clock, registry });
   registerEscalationPolicyRoutes(http, { db: deps.db, clock: deps.clock });
   await registerIngestRoutes(http, { db: deps.db, clock: deps.clock, ingest: new Ingest(deps.db, deps.clock), rateLimit: limits });
