@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isMember } from '../access/users.ts';
 import { notFound } from '../errors.ts';
-import { scheduleOnCallAt, scheduleShifts, schedulesOnCall, shiftJson, userShifts } from '../on-call/shift-queries.ts';
+import { scheduleOnCallAt, scheduleShifts, shiftJson, userShifts } from '../on-call/shift-queries.ts';
+import { currentDuty, type DutyLink } from '../policies/current-duty.ts';
 import type { ResourceRegistry } from '../resources/registry.ts';
 import { authorize } from '../resources/service.ts';
 import type { Clock } from '../storage/clock.ts';
@@ -29,7 +30,8 @@ const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody 
 /**
  * Read-only views of the final schedule: a schedule's shifts over a window, who is on call
  * in it at an instant, one user's shifts across the project's schedules, and OneUptime's
- * `current-on-duty-escalation-policies`. Each needs an API key that may read schedules and
+ * `current-on-duty-escalation-policies` (which also needs read permission on on-call duty
+ * policies). Each needs an API key that may read schedules and
  * sees only its own project (another project's id is a 404). Also registers the iCal feeds
  * (`registerCalendarRoutes`).
  */
@@ -133,19 +135,36 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: { db: Db; clo
     };
   });
 
+  const policies = deps.registry.get('on-call-duty-policy')!;
+  const named = z.object({ _id: z.guid(), name: z.string() });
+  const dutyLink = {
+    _id: z.guid().describe('ID of the rule\'s user, team or schedule link row'),
+    projectId: z.guid(),
+    onCallDutyPolicyId: z.guid(),
+    onCallDutyPolicyEscalationRuleId: z.guid(),
+    onCallDutyPolicy: named,
+    onCallDutyPolicyEscalationRule: named.extend({ order: z.number().int() }),
+    overriddenUserId: z.guid().nullable().describe('Set when the user is on duty here only because an override routes this user\'s pages to them'),
+  };
   z$.get('/api/on-call-duty-policy/current-on-duty-escalation-policies', {
     config,
     schema: {
-      tags,
-      summary: 'Where the calling key\'s user is on duty now',
+      tags: [policies.title],
+      summary: 'Where a user is on duty now: the escalation rules that would page them',
       description:
-        'As in OneUptime. On-call duty policies arrive with issue 5: until then the escalation-rule lists are empty and ' +
-        '`onCallSchedules` lists the schedules in which the key\'s user is on call now (empty for a key without a user).',
+        'As in OneUptime, for the calling key\'s user (or `userId`, when the key may read users): the escalation rules that ' +
+        'would page the user if they ran now, directly (`escalationRulesByUser`), as a member of a rule\'s team ' +
+        '(`escalationRulesByTeam`), or being on call in a rule\'s schedule (`escalationRulesBySchedule`), each item the ' +
+        'rule\'s link row with its policy and rule. Overrides count as in a run: a replaced user is not on duty there, the user ' +
+        'standing in is (with `overriddenUserId`). `onCallSchedules` lists the schedules the user is on call in now (global ' +
+        'overrides applied). A key without a user and no `userId` gets empty lists. Needs read permission on schedules and on ' +
+        'on-call duty policies.',
+      querystring: z.object({ userId: z.guid({ error: 'must be a UUID' }).optional().describe('The user to ask about (default: the key\'s user)') }),
       response: {
         200: z.object({
-          escalationRulesByUser: z.array(z.unknown()),
-          escalationRulesByTeam: z.array(z.unknown()),
-          escalationRulesBySchedule: z.array(z.unknown()),
+          escalationRulesByUser: z.array(z.object({ ...dutyLink, userId: z.guid() })),
+          escalationRulesByTeam: z.array(z.object({ ...dutyLink, teamId: z.guid(), team: named })),
+          escalationRulesBySchedule: z.array(z.object({ ...dutyLink, onCallDutyPolicyScheduleId: z.guid(), onCallDutyPolicySchedule: named })),
           onCallSchedules: z.array(z.object({ _id: z.guid(), name: z.string(), timezone: z.string(), onCallUntil: z.string(), origin })),
         }),
         ...errors,
@@ -154,12 +173,32 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: { db: Db; clo
   }, async (req) => {
     const actor = actorOf(req);
     authorize(actor, schedules, 'read');
-    const onDuty = actor.userId ? await schedulesOnCall(deps.db, actor.projectId, actor.userId, deps.clock.now()) : [];
+    authorize(actor, policies, 'read');
+    let userId = actor.userId;
+    if (req.query.userId) {
+      authorize(actor, users, 'read');
+      userId = req.query.userId.toLowerCase();
+      if (!(await isMember(deps.db, actor.projectId, userId))) throw notFound(`No ${users.title} with _id ${userId} in this project`);
+    }
+    const duty = userId ? await currentDuty(deps.db, actor.projectId, userId, deps.clock.now()) : { links: [], onCallSchedules: [] };
+    const item = (l: DutyLink) => ({
+      _id: l.linkId,
+      projectId: actor.projectId,
+      onCallDutyPolicyId: l.policyId,
+      onCallDutyPolicyEscalationRuleId: l.ruleId,
+      onCallDutyPolicy: { _id: l.policyId, name: l.policyName },
+      onCallDutyPolicyEscalationRule: { _id: l.ruleId, name: l.ruleName, order: l.ruleOrder },
+      overriddenUserId: l.overriddenUserId,
+    });
     return {
-      escalationRulesByUser: [],
-      escalationRulesByTeam: [],
-      escalationRulesBySchedule: [],
-      onCallSchedules: onDuty.map(({ stored, onCall }) => ({
+      escalationRulesByUser: duty.links.filter((l) => l.via === 'user').map((l) => ({ ...item(l), userId: l.userId! })),
+      escalationRulesByTeam: duty.links.filter((l) => l.via === 'team').map((l) => ({ ...item(l), teamId: l.teamId!, team: { _id: l.teamId!, name: l.teamName! } })),
+      escalationRulesBySchedule: duty.links.filter((l) => l.via === 'schedule').map((l) => ({
+        ...item(l),
+        onCallDutyPolicyScheduleId: l.scheduleId!,
+        onCallDutyPolicySchedule: { _id: l.scheduleId!, name: l.scheduleName! },
+      })),
+      onCallSchedules: duty.onCallSchedules.map(({ stored, onCall }) => ({
         _id: stored.schedule.id,
         name: stored.name,
         timezone: stored.schedule.timezone,
