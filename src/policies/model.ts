@@ -142,26 +142,36 @@ export function normalizePattern(raw: unknown, where: string): string | null {
   return raw;
 }
 
-/** How long one routing pattern may take on one text before it counts as not matching. */
-export const PATTERN_TIMEOUT_MS = 50;
+/**
+ * How long one routing pattern may take on one text: a first try, then (in case the process was
+ * merely paused) one longer try. A pattern that used up the longer try once gets only the first
+ * from then on, so a catastrophic expression costs little however often it is evaluated.
+ */
+export const PATTERN_TIMEOUTS_MS = [100, 1000] as const;
 
 const patternSandbox = vm.createContext({});
 const patternTest = new vm.Script('pattern.test(text)');
+const slowPatterns = new Set<string>();
 
 /**
  * Whether `value` matches a stored (already validated) pattern, case-insensitively; a null
- * pattern matches anything. A pattern that backtracks for longer than PATTERN_TIMEOUT_MS (a
- * catastrophic expression such as `(a+)+$`) is interrupted and counts as not matching, so one
- * project's rule can never stall the engine. Never throws.
+ * pattern matches anything. A pattern that backtracks for too long (a catastrophic expression
+ * such as `(a+)+$`) is interrupted and counts as not matching, so one project's rule can never
+ * stall the engine. Never throws.
  */
 export function matchesPattern(pattern: string | null, value: string | null): boolean {
   if (pattern === null) return true;
   if (value === null) return false;
-  patternSandbox.pattern = new RegExp(pattern, 'i');
-  patternSandbox.text = value;
-  try {
-    return patternTest.runInContext(patternSandbox, { timeout: PATTERN_TIMEOUT_MS }) === true;
-  } catch {
-    return false;
+  const timeouts = slowPatterns.has(pattern) ? PATTERN_TIMEOUTS_MS.slice(0, 1) : PATTERN_TIMEOUTS_MS;
+  for (const timeout of timeouts) {
+    patternSandbox.pattern = new RegExp(pattern, 'i');
+    patternSandbox.text = value;
+    try {
+      return patternTest.runInContext(patternSandbox, { timeout }) === true;
+    } catch {
+      // Timed out: try again with the longer limit, if any.
+    }
   }
+  slowPatterns.add(pattern);
+  return false;
 }

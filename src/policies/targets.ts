@@ -109,12 +109,9 @@ export async function resolveRuleTargets(db: Db, q: { projectId: string; policyI
     const replacement = overrideFor(overrides, q.policyId, userId, q.at);
     return replacement ? { userId: replacement, teamId, scheduleId: null, overriddenUserId: userId } : { userId, teamId, scheduleId: null, overriddenUserId: null };
   };
-  let currentTeam: string | null = null;
+  // The left join gives a team without members one row with no user.
   for (const row of teams.rows) {
-    if (row.team_id === currentTeam && row.user_id === null) continue;
-    currentTeam = row.team_id;
-    if (row.user_id === null) candidates.push({ kind: 'empty-team', teamId: row.team_id });
-    else candidates.push(direct(row.user_id, row.team_id));
+    candidates.push(row.user_id === null ? { kind: 'empty-team', teamId: row.team_id } : direct(row.user_id, row.team_id));
   }
   for (const row of users.rows) candidates.push(direct(row.user_id, null));
   for (const row of schedules.rows) {
