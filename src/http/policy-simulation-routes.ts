@@ -122,7 +122,7 @@ export function registerPolicySimulationRoutes(app: FastifyInstance, deps: { db:
               ruleName: z.string(),
               escalateAfterInMinutes: z.number().int(),
               notificationMethods: z.array(z.object({ method: z.string(), afterMinutes: z.number().int() })).nullable(),
-              runsAt: z.array(z.object({ repeat: z.number().int(), at: z.string() })),
+              runsAt: z.array(z.object({ repeat: z.number().int(), at: z.string() })).describe('When the rule runs in each pass, up to the horizon'),
             })),
           }),
           timeline: z.array(entry),
