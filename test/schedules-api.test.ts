@@ -89,9 +89,12 @@ describe('OneUptime shapes', () => {
       { o: alice, r: bob, s: '2026-01-06T08:00:00.000Z', e: '2026-01-07T08:00:00.000Z', policy: null },
     );
     const policyOverride = await create(h, p, OVERRIDE, {
-      overrideUserId: alice, routeAlertsToUserId: bob, startsAt: '2026-01-08T08:00:00.000Z', endsAt: '2026-01-09T08:00:00.000Z', onCallDutyPolicyId: randomUUID(),
+      overrideUserId: alice, routeAlertsToUserId: bob, startsAt: '2026-01-08T08:00:00.000Z', endsAt: '2026-01-09T08:00:00.000Z', onCallDutyPolicyId: (await create(h, p, 'on-call-duty-policy', { name: 'Primary' }))._id,
     });
-    assert.match(policyOverride.onCallDutyPolicyId, /^[0-9a-f-]{36}$/, 'a policy id is kept (policies arrive with issue 5)');
+    assert.match(policyOverride.onCallDutyPolicyId, /^[0-9a-f-]{36}$/);
+    expect400(await tryCreate(h, p, OVERRIDE, {
+      overrideUserId: alice, routeAlertsToUserId: bob, startsAt: '2026-01-08T08:00:00.000Z', endsAt: '2026-01-09T08:00:00.000Z', onCallDutyPolicyId: randomUUID(),
+    }), 'data.onCallDutyPolicyId');
 
     const temp = await create(h, p, TEMPORARY, {
       scheduleId: schedule._id,
@@ -288,7 +291,7 @@ describe('a weekly rotation of three people with an override', () => {
     assert.deepEqual(body.shifts[1].origin, { kind: 'layer', layerId });
     assert.deepEqual(body.shifts[3].origin, { kind: 'override', overrideId, replacedUserId: ben, layerId });
     // A policy's own overrides apply only when that policy asks.
-    const policyId = randomUUID();
+    const policyId = (await create(h, p, 'on-call-duty-policy', { name: 'Primary' }))._id as string;
     await create(h, p, OVERRIDE, { overrideUserId: cat, routeAlertsToUserId: ann, startsAt: '2026-01-20T08:00:00.000Z', endsAt: '2026-01-21T08:00:00.000Z', onCallDutyPolicyId: policyId });
     const plain = await get(h, p, `/api/${SCHEDULE}/${scheduleId}/shifts?from=2026-01-20T00:00:00Z&to=2026-01-22T00:00:00Z`);
     assert.deepEqual(plain.shifts.map((s: Row) => s.userId), [cat]);

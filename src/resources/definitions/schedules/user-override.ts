@@ -26,6 +26,7 @@ export const userOverrideResource = defineResource({
       description: 'The policy this override is for; null for all policies (a policy override beats a global one)',
       create: true,
       update: true,
+      references: 'on-call-duty-policy',
     },
   },
   permissions: standardPermissions('On-Call Duty Policy User Override'),
