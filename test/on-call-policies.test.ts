@@ -423,6 +423,26 @@ describe('which policies run', () => {
     assert.equal((await executions(h, p)).length, 1);
   });
 
+  test('policies named on incident or alert create (onCallDutyPolicyIds) run for it once, beside those routing chooses', async () => {
+    const p = await h.project();
+    const ann = await member(h, p, 'Ann');
+    const [named, routed] = [await policy(h, p, { name: 'Named' }), await policy(h, p, { name: 'Routed' })];
+    await rule(h, p, named, { users: [ann.id] });
+    await rule(h, p, routed, { users: [ann.id] });
+    await routeAll(h, p, 'alert', [routed, named]);
+    const incidentId = await raise(h, p, 'incident', { onCallDutyPolicyIds: [named, named] });
+    const alertId = await raise(h, p, 'alert', { onCallDutyPolicyIds: [named] });
+    await h.runEngine();
+    const runs = await executions(h, p);
+    const ran = (field: string, id: string) => runs.filter((r) => r[field] === id).map((r) => r.onCallDutyPolicyId).sort();
+    assert.deepEqual(ran('triggeredByIncidentId', incidentId), [named]);
+    assert.deepEqual(ran('triggeredByAlertId', alertId), [named, routed].sort(), 'a policy named and routed runs once');
+    expect400(await tryCreate(h, p, 'incident', { title: 'x', onCallDutyPolicyIds: [randomUUID()] }), 'data.onCallDutyPolicyIds');
+    expect400(await tryCreate(h, p, 'alert', { title: 'x', onCallDutyPolicyIds: 'nope' }), 'data.onCallDutyPolicyIds');
+    const other = await h.project();
+    expect400(await tryCreate(h, other, 'incident', { title: 'x', onCallDutyPolicyIds: [named] }), 'data.onCallDutyPolicyIds');
+  });
+
   test('an episode runs its own policies; acknowledging one of its alerts stops the episode\'s run and the alerts\' runs', async () => {
     const p = await h.project();
     const ann = await member(h, p, 'Ann');

@@ -8,6 +8,7 @@ import { followMembers, transition, type LifecycleAction } from '../../../incide
 import { isUnderMaintenance } from '../../../incidents/maintenance.ts';
 import { EPISODE_OF, type ItemType, type State } from '../../../incidents/subjects.ts';
 import { trigger } from '../../../incidents/trigger.ts';
+import { attachPolicies } from '../../../policies/attach.ts';
 import type { ColumnDef } from '../../column.ts';
 import { defineResource, type Resource, type WriteContext } from '../../definition.ts';
 import { lifecycleColumns } from './lifecycle-columns.ts';
@@ -50,6 +51,13 @@ export function itemResource(type: ItemType): Resource {
     dedupKey: { kind: 'text', description: 'Triggers with the same key fold into this open item', create: true, maxLength: 255 },
     source: { kind: 'text', description: 'Where it came from: api, pagerduty-events-v2, alertmanager, generic, heartbeat' },
     labels: { kind: 'uuidArray', column: 'label_ids', description: 'IDs of labels', create: true, update: true, references: 'label', default: [] },
+    onCallDutyPolicyIds: {
+      kind: 'uuidArray',
+      description: 'On-call duty policies to run for it, besides those its integration and routing rules choose (create only)',
+      create: true,
+      read: false,
+      references: 'on-call-duty-policy',
+    },
     customFields: { kind: 'json', description: 'Custom fields (JSON object)', create: true, update: true },
     links: { kind: 'json', description: 'Links: [{href, text}]', create: true, update: true },
     isSuppressed: { kind: 'boolean', description: 'Raised during scheduled maintenance: recorded, never paged' },
@@ -92,6 +100,8 @@ export function itemResource(type: ItemType): Resource {
           incidentType: (v.incidentType ?? null) as string | null,
           assigneeUserId: (v.assigneeUserId ?? null) as string | null,
         });
+        // Attached in the creating transaction, so the creation event's consumer finds them.
+        if (result.created) await attachPolicies(ctx, { type, id: result.id }, (v.onCallDutyPolicyIds ?? []) as string[]);
         return { id: result.id };
       },
       async beforeUpdate(ctx, id, values) {
