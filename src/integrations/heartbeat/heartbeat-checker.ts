@@ -1,5 +1,6 @@
 import type { Clock } from '../../storage/clock.ts';
 import type { Db } from '../../storage/database.ts';
+import { startDeadlineLoop, type DeadlineLoop } from '../../engine/deadline-loop.ts';
 import { checkHeartbeats, nextHeartbeatDeadline, type HeartbeatCheckResult } from './check-heartbeats.ts';
 
 /** The one logger method the checker calls (pino's `Logger` fits). */
@@ -15,59 +16,28 @@ export interface HeartbeatCheckerOptions {
   readonly onCheck?: (result: HeartbeatCheckResult) => void;
 }
 
-export interface HeartbeatChecker {
-  /** Stops the loop: resolves once a check in flight has committed or failed. Safe to call twice. */
-  stop(): Promise<void>;
-}
+export type HeartbeatChecker = DeadlineLoop;
 
-// The job engine (issue #5) will replace this loop: heartbeat expiry becomes one of its job kinds.
 /**
  * Runs `checkHeartbeats` at once and then whenever the earliest monitor deadline passes,
  * sleeping at most `maxSleepMs` between checks so deadlines set meanwhile (by pings, by
- * other processes) are noticed. The sleep is only a wake-up: the deadlines live in the
- * monitor rows, so a restart loses nothing. Errors are logged and retried after the
+ * other processes) are noticed. The deadlines live in the monitor rows (a ping moves one
+ * without writing a job), so a restart loses nothing. Errors are logged and retried after the
  * longest sleep; it never throws.
  */
 export function startHeartbeatChecker(db: Db, clock: Clock, logger: CheckerLogger, opts: HeartbeatCheckerOptions = {}): HeartbeatChecker {
-  const maxSleepMs = opts.maxSleepMs ?? 1000;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let wake: (() => void) | undefined;
-
-  const delayAfter = async (result: HeartbeatCheckResult): Promise<number> => {
-    const next = await nextHeartbeatDeadline(db, result.checkedAt);
-    if (!next) return maxSleepMs;
-    // Due means strictly past the deadline: wake one millisecond after it.
-    return Math.min(maxSleepMs, Math.max(0, next.getTime() - clock.now().getTime() + 1));
-  };
-
-  const loop = (async () => {
-    while (!stopped) {
-      let delay = maxSleepMs;
-      try {
-        const result = await checkHeartbeats(db, clock, { batchSize: opts.batchSize });
-        for (const f of result.failed) {
-          logger.error({ err: f.error, monitorId: f.monitorId }, 'could not open the alert for a missed heartbeat; the monitor stays due');
-        }
-        opts.onCheck?.(result);
-        if (!stopped) delay = await delayAfter(result);
-      } catch (err) {
-        logger.error({ err }, 'heartbeat check failed; retrying');
+  return startDeadlineLoop({
+    clock,
+    maxSleepMs: opts.maxSleepMs ?? 1000,
+    async run() {
+      const result = await checkHeartbeats(db, clock, { batchSize: opts.batchSize });
+      for (const f of result.failed) {
+        logger.error({ err: f.error, monitorId: f.monitorId }, 'could not open the alert for a missed heartbeat; the monitor stays due');
       }
-      if (stopped) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        timer = setTimeout(resolve, delay);
-      });
-    }
-  })();
-
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      wake?.();
-      await loop;
+      opts.onCheck?.(result);
+      return result;
     },
-  };
+    nextDeadline: (result) => nextHeartbeatDeadline(db, result.checkedAt).then((d) => d ?? undefined),
+    onError: (err) => logger.error({ err }, 'heartbeat check failed; retrying'),
+  });
 }
