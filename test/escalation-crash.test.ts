@@ -36,7 +36,7 @@ const KILLS = 9;
 const MIDWAY = 5;
 /** Incidents raised during each life that ends in a kill. */
 const PER_LIFE = 3;
-/** Passes over the rules: the policy repeats twice. */
+/** The policy repeats twice when nobody acknowledges: three passes over its rules. */
 const REPEATS = 2;
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 2 ** 31);
 
