@@ -33,7 +33,9 @@
  * BENCH_SECONDS, BENCH_ACTIVE, BENCH_TICKS (300), BENCH_NEAR_STEPS (20), BENCH_POOL (10,
  * PostgreSQL connections), BENCH_DRAIN_SECONDS (120: the longest wait for pages after the load),
  * BENCH_ENGINE_LOOPS (1, as `vigil serve` runs: engines started in the server's process, sharing
- * the work through their claims as engines in several processes do), BENCH_ENGINE_TIMEOUT_SECONDS (900).
+ * the work through their claims as engines in several processes do), BENCH_ENGINE_CONCURRENCY
+ * (each engine's claim workers; default as `vigil serve`: 4 on PostgreSQL, 1 on PGlite),
+ * BENCH_ENGINE_TIMEOUT_SECONDS (900).
  */
 import { Worker } from 'node:worker_threads';
 import { withCleanups } from './support/cleanups.ts';
@@ -53,6 +55,8 @@ const SETTINGS = {
   pool: intSetting('BENCH_POOL', 10),
   drainSeconds: intSetting('BENCH_DRAIN_SECONDS', 120),
   loops: intSetting('BENCH_ENGINE_LOOPS', 1),
+  /** 0: as `vigil serve` chooses (`engineConcurrency`). */
+  concurrency: intSetting('BENCH_ENGINE_CONCURRENCY', 0),
 };
 
 const SEQ = '__SEQ__';
@@ -154,6 +158,7 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
   const { createProject } = await import('../src/access/projects.ts');
   const { buildApp } = await import('../src/app/build-app.ts');
   const { engineHandlers } = await import('../src/app/engine-handlers.ts');
+  const { engineConcurrency, loadConfig } = await import('../src/app/config.ts');
   const { createEngine } = await import('../src/engine/create-engine.ts');
   const { systemClock } = await import('../src/storage/clock.ts');
   const { openDatabase } = await import('../src/storage/database.ts');
@@ -193,7 +198,8 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
     const base = `http://127.0.0.1:${port}`;
     let running: Engine[] = [];
     const startEngine = async () => {
-      running = Array.from({ length: SETTINGS.loops }, () => createEngine({ db, clock: systemClock, handlers: engineHandlers(), listen }));
+      const concurrency = SETTINGS.concurrency > 0 ? SETTINGS.concurrency : engineConcurrency(loadConfig({}), engine);
+      running = Array.from({ length: SETTINGS.loops }, () => createEngine({ db, clock: systemClock, handlers: engineHandlers(), listen, concurrency }));
       await Promise.all(running.map((e) => e.start()));
     };
     const stopEngine = async () => {
@@ -476,7 +482,7 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
 function printReport(results: EngineResult[], failed: string[]): void {
   const lines = reportHeading(`Escalations: PagerDuty v2 trigger → first page in the outbox at ${SETTINGS.rate} triggers/s for ${SETTINGS.seconds} s, ` +
     `and the engine's tick and step lateness with ${SETTINGS.active} runs held; API and engine in one process ` +
-    `(${SETTINGS.loops} engine loop${SETTINGS.loops > 1 ? 's' : ''}), PostgreSQL pool ${SETTINGS.pool}`);
+    `(${SETTINGS.loops} engine loop${SETTINGS.loops > 1 ? 's' : ''}, ${SETTINGS.concurrency > 0 ? `${SETTINGS.concurrency} workers each` : 'workers as `vigil serve`: 4 on PostgreSQL, 1 on PGlite'}), PostgreSQL pool ${SETTINGS.pool}`);
   lines.push(...markdownTable(
     ['engine', 'phase', 'runs active', 'accepted', 'sent/s', '202 p50 ms', '202 p99 ms', 'page p50 ms', 'page p99 ms', 'page max ms', 'from send p99 ms',
       'missing', 'outbox rows', 'drain s', 'pages/s', 'CPU ms/trigger node', 'CPU ms/trigger machine'],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, engineConcurrency, loadConfig } from './config.ts';
 
 test('defaults: 127.0.0.1:3000, ./vigil-data, embedded database, rate limit on', () => {
   const c = loadConfig({});
@@ -10,6 +10,18 @@ test('defaults: 127.0.0.1:3000, ./vigil-data, embedded database, rate limit on',
   assert.equal(c.dataDir, path.resolve('./vigil-data'));
   assert.equal(c.databaseUrl, undefined);
   assert.deepEqual(c.rateLimit, { enabled: true, max: 1000, windowSeconds: 60 });
+  assert.equal(c.engineConcurrency, undefined);
+  assert.equal(engineConcurrency(c, 'postgres'), 4);
+  assert.equal(engineConcurrency(c, 'pglite'), 1);
+});
+
+test('ENGINE_CONCURRENCY sets the engine workers on either database, and must be a whole number from 1 to 64', () => {
+  const c = loadConfig({ ENGINE_CONCURRENCY: '8' });
+  assert.equal(engineConcurrency(c, 'postgres'), 8);
+  assert.equal(engineConcurrency(c, 'pglite'), 8);
+  for (const bad of ['0', '-1', '2.5', 'four', '65']) {
+    assert.throws(() => loadConfig({ ENGINE_CONCURRENCY: bad }), /ENGINE_CONCURRENCY: must be a whole number from 1 to 64/, bad);
+  }
 });
 
 test('reads every setting from the environment', () => {

@@ -5,6 +5,8 @@ const boolish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
+const WHOLE_1_TO_64 = 'must be a whole number from 1 to 64';
+
 const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -19,6 +21,12 @@ const envSchema = z.object({
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(60),
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().positive().default(10),
+  ENGINE_CONCURRENCY: z.coerce
+    .number({ error: WHOLE_1_TO_64 })
+    .int({ error: WHOLE_1_TO_64 })
+    .min(1, { error: WHOLE_1_TO_64 })
+    .max(64, { error: WHOLE_1_TO_64 })
+    .optional(),
 });
 
 /** Vigil's settings, read from the environment once at start-up. Nothing else reads `process.env`. */
@@ -31,6 +39,8 @@ export interface Config {
   readonly rateLimit: { readonly enabled: boolean; readonly max: number; readonly windowSeconds: number };
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutSeconds: number;
+  /** Claim workers of the job engine; undefined: 4 on PostgreSQL, 1 on the embedded database (see `engineConcurrency`). */
+  readonly engineConcurrency: number | undefined;
 }
 
 /** Thrown when the environment holds an invalid setting; the message names each variable. */
@@ -54,5 +64,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: { enabled: e.RATE_LIMIT_ENABLED, max: e.RATE_LIMIT_MAX, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
+    engineConcurrency: e.ENGINE_CONCURRENCY,
   };
+}
+
+/**
+ * The engine's claim workers: ENGINE_CONCURRENCY when set, else 4 on PostgreSQL (a pool of
+ * several connections) and 1 on the embedded database, whose one connection serialises
+ * everything (more workers there would only queue).
+ */
+export function engineConcurrency(config: Config, engine: 'postgres' | 'pglite'): number {
+  return config.engineConcurrency ?? (engine === 'postgres' ? 4 : 1);
 }

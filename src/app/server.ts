@@ -9,7 +9,7 @@ import { migrate } from '../storage/migrate.ts';
 import { adminOps } from './admin-ops.ts';
 import { startAdminServer } from './admin-server.ts';
 import { buildApp } from './build-app.ts';
-import type { Config } from './config.ts';
+import { engineConcurrency, type Config } from './config.ts';
 import { engineHandlers } from './engine-handlers.ts';
 import { openConfiguredStorage } from './storage-setup.ts';
 
@@ -44,6 +44,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       clock: systemClock,
       handlers: engineHandlers(),
       logger,
+      concurrency: engineConcurrency(config, storage.database.engine),
       ...(storage.database.listen ? { listen: storage.database.listen } : {}),
     });
     await engine.start();

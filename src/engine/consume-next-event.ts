@@ -43,7 +43,11 @@ interface EventRow {
  * later events go ahead. After MAX_EVENT_ATTEMPTS it is marked consumed with its error
  * kept, so a poison event is visible and never blocks the others.
  *
- * One worker consumes in `seq` order; several workers share the events, each in `seq` order.
+ * One worker consumes in `seq` order; several workers share the events, each in `seq` order,
+ * and the events of one subject are consumed one after the other in `seq` order: an event is
+ * skipped while an earlier event of its subject is unconsumed and due (being consumed by
+ * another worker, say), so an `alert.acknowledged` never runs beside, or before, the
+ * `alert.created` of its alert. An earlier event waiting for its retry does not hold it back.
  */
 export function consumeNextEvent(db: Db, deps: EventConsumerDeps): Promise<ClaimOutcome<ClaimedEvent>> {
   return runInClaimTransaction<ClaimedEvent>(db, {
@@ -58,12 +62,17 @@ export function consumeNextEvent(db: Db, deps: EventConsumerDeps): Promise<Claim
 }
 
 async function claimEvent(tx: Db, now: Date): Promise<ClaimedEvent | undefined> {
-  const r = await sql<EventRow>`select id, seq, project_id, event_type, subject_type, subject_id, payload, created_at, attempts
-    from domain_event
-    where consumed_at is null and (retry_at is null or retry_at <= ${now})
-    order by seq
+  const r = await sql<EventRow>`select e.id, e.seq, e.project_id, e.event_type, e.subject_type, e.subject_id, e.payload, e.created_at, e.attempts
+    from domain_event e
+    where e.consumed_at is null and (e.retry_at is null or e.retry_at <= ${now})
+      and not exists (
+        select 1 from domain_event p
+        where p.consumed_at is null and p.subject_id = e.subject_id and p.subject_type = e.subject_type and p.seq < e.seq
+          and (p.retry_at is null or p.retry_at <= ${now})
+      )
+    order by e.seq
     limit 1
-    for update skip locked`.execute(tx);
+    for update of e skip locked`.execute(tx);
   const row = r.rows[0];
   if (!row) return undefined;
   return {

@@ -27,6 +27,12 @@ export interface EngineOptions {
   readonly maxSleepMs?: number;
   /** Wake-ups on NOTIFY (`Database.listen`); without it the started loop polls. */
   readonly listen?: Listen;
+  /**
+   * Claim workers of the started loop (default 1), each claiming with `FOR UPDATE SKIP
+   * LOCKED` in a transaction on a pool connection of its own, so no two take the same item.
+   * More than the pool's connections only queue (PGlite has one: use 1 there).
+   */
+  readonly concurrency?: number;
 }
 
 export type { EngineRun } from './drain.ts';
@@ -35,8 +41,9 @@ export interface Engine {
   /**
    * Runs everything due at `clock.now()` until nothing due remains: unconsumed domain
    * events, then pending jobs, in turns. Each item in a transaction of its own, one after
-   * the other. Failures are recorded on their rows, not thrown; throws only when the
-   * database cannot be reached.
+   * the other (one worker, whatever `concurrency` says: that is for the started loop).
+   * Failures are recorded on their rows, not thrown; throws only when the database cannot
+   * be reached.
    */
   runDue(): Promise<EngineRun>;
   /** The earliest due time: a due job's `run_at`, now when an event is waiting, else the next `run_at` or event retry; null when nothing is pending. */
@@ -46,7 +53,7 @@ export interface Engine {
    * (or has logged that it cannot, and polls). Calling it again does nothing.
    */
   start(): Promise<void>;
-  /** Makes the started loop run due work at once (in-process wake-up). */
+  /** Makes every worker of the started loop run due work at once (in-process wake-up). */
   wake(): void;
   /** Stops the loop, waiting for work in flight. Safe to call twice, and without `start()`. */
   stop(): Promise<void>;
@@ -57,14 +64,16 @@ const CONTENDED_RETRY_MS = 50;
 
 /**
  * The job engine: durable jobs and exactly-once domain event consumption, claimed with
- * `FOR UPDATE SKIP LOCKED`, so any number of engines (in one process or many) share one
- * database and never run an item twice.
+ * `FOR UPDATE SKIP LOCKED`, so any number of engines (in one process or many), each with
+ * `concurrency` workers, share one database and never run an item twice.
  */
 export function createEngine(options: EngineOptions): Engine {
   const { db, clock, handlers } = options;
   const logger = options.logger ?? silentLogger;
   const batchSize = options.batchSize ?? 100;
   const maxSleepMs = options.maxSleepMs ?? 5_000;
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`engine concurrency must be a whole number of 1 or more, got ${concurrency}`);
   const jobDeps = {
     clock,
     get jobs() {
@@ -114,6 +123,7 @@ export function createEngine(options: EngineOptions): Engine {
           : {}),
         logger,
         maxSleepMs,
+        workers: concurrency,
       });
       return loop.ready;
     },
