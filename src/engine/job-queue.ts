@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../storage/database.ts';
 import { newId } from '../storage/ids.ts';
 import type { JobSpec } from './types.ts';
@@ -9,11 +9,16 @@ import type { JobSpec } from './types.ts';
  * Returns whether a new job was written.
  */
 export async function enqueueJob(tx: Db, spec: JobSpec, now: Date): Promise<boolean> {
-  const r = await sql`insert into job (id, project_id, kind, run_at, payload, idempotency_key, group_key, max_attempts, created_at, updated_at)
+  const r = await jobInsert(spec, now).execute(tx);
+  return Number(r.numAffectedRows ?? 0) > 0;
+}
+
+/** The statement {@link enqueueJob} runs, to send with other writes in one round trip (`writeTogether`). */
+export function jobInsert(spec: JobSpec, now: Date): RawBuilder<unknown> {
+  return sql`insert into job (id, project_id, kind, run_at, payload, idempotency_key, group_key, max_attempts, created_at, updated_at)
     values (${newId()}, ${spec.projectId}, ${spec.kind}, ${spec.runAt}, ${JSON.stringify(spec.payload ?? {})}, ${spec.key},
       ${spec.group ?? null}, ${spec.maxAttempts ?? 10}, ${now}, ${now})
-    on conflict (idempotency_key) do nothing`.execute(tx);
-  return Number(r.numAffectedRows ?? 0) > 0;
+    on conflict (idempotency_key) do nothing`;
 }
 
 /** Cancels every pending job of a group (e.g. an execution that was acknowledged). Returns how many. */

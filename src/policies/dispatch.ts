@@ -3,7 +3,7 @@ import { isEpisode, MEMBERS_OF, EPISODE_OF, TABLE, type EpisodeType, type ItemTy
 import type { Db } from '../storage/database.ts';
 import { startExecution, stopExecutionsOf, type StopCause } from './execution.ts';
 import type { SubjectRef } from './model.ts';
-import { policiesForSubject, type PolicyMatch } from './routing.ts';
+import { policiesForSubject, type PolicyReason } from './routing.ts';
 import { loadSubject } from './subjects.ts';
 
 /** The key that makes an automatic run of a policy start once per subject. */
@@ -11,7 +11,7 @@ export function autoStartKey(policyId: string, subject: SubjectRef): string {
   return `auto:${policyId}:${subject.type}:${subject.id}`;
 }
 
-function reasonOf(m: PolicyMatch): string {
+function reasonOf(m: PolicyReason): string {
   switch (m.via) {
     case 'attachment':
       return 'attached to it';
@@ -39,6 +39,8 @@ export async function startPoliciesFor(tx: Db, projectId: string, subject: Subje
       subject,
       startKey: autoStartKey(m.policyId, subject),
       reason: reasonOf(m),
+      policy: m.policy,
+      subjectInfo: info,
     }, now);
     if (run.started) started.push(run.id);
   }

@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
-import { cancelJobGroup, enqueueJob } from '../engine/job-queue.ts';
+import { cancelJobGroup, enqueueJob, jobInsert } from '../engine/job-queue.ts';
 import { systemChangeActor } from '../incidents/change-context.ts';
 import { journal } from '../incidents/journal.ts';
 import type { Db } from '../storage/database.ts';
 import { newId } from '../storage/ids.ts';
+import { writeTogether } from '../storage/write-together.ts';
 import {
   EVENT_TYPE_OF,
   RUNNING_STATUSES,
@@ -13,7 +14,7 @@ import {
   type ExecutionStatus,
   type SubjectRef,
 } from './model.ts';
-import { subjectValues, writeRuleSkip, writeTargets, type RuleRun } from './notify.ts';
+import { planTargets, ruleSkip, subjectValues, type RuleRun } from './notify.ts';
 import { loadSubject, subjectLabel, type SubjectInfo } from './subjects.ts';
 import { loadRule, nextRule, resolveRuleTargets, type RuleInfo } from './targets.ts';
 
@@ -53,7 +54,8 @@ interface ExecutionRow {
   triggered_by_user_id: string | null;
 }
 
-interface PolicyRow {
+/** What a run needs of its policy. */
+export interface PolicyRow {
   name: string;
   repeat_policy_if_no_one_acknowledges: boolean;
   repeat_policy_if_no_one_acknowledges_no_of_times: number;
@@ -73,9 +75,11 @@ async function lockExecution(tx: Db, executionId: string): Promise<ExecutionRow 
   return res.rows[0];
 }
 
+/** The `on_call_policy` columns of a {@link PolicyRow}. */
+export const POLICY_COLUMNS = sql`name, repeat_policy_if_no_one_acknowledges, repeat_policy_if_no_one_acknowledges_no_of_times`;
+
 async function loadPolicy(tx: Db, projectId: string, policyId: string): Promise<PolicyRow | undefined> {
-  const res = await sql<PolicyRow>`select name, repeat_policy_if_no_one_acknowledges, repeat_policy_if_no_one_acknowledges_no_of_times
-    from on_call_policy where id = ${policyId} and project_id = ${projectId}`.execute(tx);
+  const res = await sql<PolicyRow>`select ${POLICY_COLUMNS} from on_call_policy where id = ${policyId} and project_id = ${projectId}`.execute(tx);
   return res.rows[0];
 }
 
@@ -100,6 +104,10 @@ export interface StartInput {
   readonly statusMessage?: string | null;
   /** Why it runs, for the subject's feed, e.g. "attached to it" or "routing rule <id>". */
   readonly reason?: string;
+  /** The policy as just read in this transaction, if the caller has it (saves reading it again). */
+  readonly policy?: PolicyRow;
+  /** The subject as just read in this transaction, if the caller has it (saves reading it again). */
+  readonly subjectInfo?: SubjectInfo;
 }
 
 /**
@@ -108,20 +116,22 @@ export interface StartInput {
  * nothing else, so a consumer that sees its event twice starts one run.
  */
 export async function startExecution(tx: Db, input: StartInput, now: Date): Promise<{ id: string; started: boolean }> {
-  const policy = await loadPolicy(tx, input.projectId, input.policyId);
+  const policy = input.policy ?? (await loadPolicy(tx, input.projectId, input.policyId));
   if (!policy) throw new Error(`on-call policy ${input.policyId} not found in project ${input.projectId}`);
   const eventType = input.eventType ?? (input.subject ? EVENT_TYPE_OF[input.subject.type] : 'Incident Created');
   const keep = typeof input.statusMessage === 'string' && input.statusMessage.trim() !== '';
   const id = newId();
-  const inserted = await sql<{ id: string }>`insert into on_call_policy_execution (id, project_id, policy_id,
+  // The new row is this transaction's alone until it commits: no lock to take, nothing to read back.
+  const inserted = await sql<ExecutionRow>`insert into on_call_policy_execution (id, project_id, policy_id,
       triggered_by_incident_id, triggered_by_alert_id, triggered_by_alert_episode_id, triggered_by_incident_episode_id,
       status, status_message, keep_status_message, user_notification_event_type, on_call_policy_execution_repeat_count,
       triggered_by_user_id, start_key, created_at, updated_at, created_by_user_id)
     values (${id}, ${input.projectId}, ${input.policyId}, ${subjectValues(input.subject)}, 'Scheduled',
       ${keep ? input.statusMessage! : 'Scheduled.'}, ${keep}, ${eventType}, 1, ${input.triggeredByUserId ?? null}, ${input.startKey},
       ${now}, ${now}, ${input.createdByUserId ?? null})
-    on conflict (start_key) do nothing returning id`.execute(tx);
-  if (inserted.rows.length === 0) {
+    on conflict (start_key) do nothing returning *`.execute(tx);
+  const exec = inserted.rows[0];
+  if (!exec) {
     const existing = await sql<{ id: string }>`select id from on_call_policy_execution where start_key = ${input.startKey}`.execute(tx);
     return { id: existing.rows[0]!.id, started: false };
   }
@@ -129,7 +139,6 @@ export async function startExecution(tx: Db, input: StartInput, now: Date): Prom
     `On-call policy "${policy.name}" started executing${input.reason ? ` (${input.reason})` : ''}: the users on call in it will now be notified.`,
     now, { onCallDutyPolicyId: input.policyId, onCallDutyPolicyExecutionLogId: id });
 
-  const exec = (await lockExecution(tx, id))!;
   const first = await nextRule(tx, input.projectId, input.policyId, null);
   if (!first) {
     const message = `No escalation rules in on-call policy "${policy.name}": add escalation rules to it. No one was notified.`;
@@ -137,7 +146,7 @@ export async function startExecution(tx: Db, input: StartInput, now: Date): Prom
     await feed(tx, input.projectId, input.subject, 'on_call_policy_error', `On-call policy "${policy.name}": ${message}`, now, { onCallDutyPolicyExecutionLogId: id });
     return { id, started: true };
   }
-  const subjectInfo = input.subject ? ((await loadSubject(tx, input.projectId, input.subject)) ?? null) : null;
+  const subjectInfo = input.subject ? (input.subjectInfo ?? (await loadSubject(tx, input.projectId, input.subject)) ?? null) : null;
   await runRule(tx, exec, policy, first, 1, subjectInfo, now);
   return { id, started: true };
 }
@@ -171,43 +180,45 @@ function ruleRun(exec: ExecutionRow, policy: PolicyRow, rule: RuleInfo, repeat: 
 async function runRule(tx: Db, exec: ExecutionRow, policy: PolicyRow, rule: RuleInfo, repeat: number, subjectInfo: SubjectInfo | null, now: Date): Promise<void> {
   const run = ruleRun(exec, policy, rule, repeat, subjectInfo);
   const targets = await resolveRuleTargets(tx, { projectId: exec.project_id, policyId: exec.policy_id, ruleId: rule.id, at: now });
-  const { notified, scheduleGap } = await writeTargets(tx, run, targets, now);
+  const { notified, scheduleGap, writes } = planTargets(run, targets, now);
   const nextAt = new Date(now.getTime() + rule.escalateAfterInMinutes * MINUTE);
   const recheckAt = new Date(now.getTime() + RECHECK_INTERVAL_MS);
   const recheck = notified === 0 && scheduleGap && recheckAt < nextAt;
   if (notified === 0) {
-    await writeRuleSkip(tx, run, now, recheck
+    writes.push(ruleSkip(run, now, recheck
       ? `No one reached by this rule yet: no one is on call in its schedule. Re-checking every minute until the next step at ${nextAt.toISOString()}.`
       : scheduleGap
         ? 'Skipped because no one was reached by this rule: no one is on call in its schedule.'
-        : 'Skipped because no users in this rule.');
+        : 'Skipped because no users in this rule.'));
   }
   const message = `Escalation rule ${rule.order} "${rule.name}" executed${repeat > 1 ? ` (repeat ${repeat})` : ''}: ${notified} user(s) notified. Next step at ${nextAt.toISOString()}.`;
-  await sql`update on_call_policy_execution set status = 'Executing',
+  writes.push(sql`update on_call_policy_execution set status = 'Executing',
       status_message = ${exec.keep_status_message ? exec.status_message : message},
       last_executed_escalation_rule_order = ${rule.order}, last_escalation_rule_executed_at = ${now},
       last_executed_escalation_rule_id = ${rule.id}, execute_next_escalation_rule_in_minutes = ${rule.escalateAfterInMinutes},
       on_call_policy_execution_repeat_count = ${repeat}, users_notified = users_notified + ${notified}, updated_at = ${now}
-    where id = ${exec.id}`.execute(tx);
+    where id = ${exec.id}`);
   const group = executionGroup(exec.id);
-  await enqueueJob(tx, {
+  writes.push(jobInsert({
     projectId: exec.project_id,
     kind: EXECUTE_RULE_JOB,
     runAt: nextAt,
     payload: { executionId: exec.id, repeat, afterOrder: rule.order },
     key: `oncall:${exec.id}:step:${repeat}:${rule.order}`,
     group,
-  }, now);
+  }, now));
   if (recheck) {
-    await enqueueJob(tx, {
+    writes.push(jobInsert({
       projectId: exec.project_id,
       kind: RECHECK_RULE_JOB,
       runAt: recheckAt,
       payload: { executionId: exec.id, repeat, ruleOrder: rule.order, ruleId: rule.id, attempt: 1 },
       key: `oncall:${exec.id}:recheck:${repeat}:${rule.order}:1`,
       group,
-    }, now);
+    }, now));
   }
+  // Every row of the rule in one round trip.
+  await writeTogether(tx, writes);
 }
 
 /** Payload of an `on-call.execute-rule` job: the step after rule `afterOrder` of pass `repeat`. */
@@ -267,11 +278,12 @@ export async function recheckRule(tx: Db, p: RecheckPayload, now: Date): Promise
   const dueAt = new Date(exec.last_escalation_rule_executed_at!.getTime() + (exec.execute_next_escalation_rule_in_minutes ?? 0) * MINUTE);
   const targets = await resolveRuleTargets(tx, { projectId: exec.project_id, policyId: exec.policy_id, ruleId: rule.id, at: now });
   if (targets.some((t) => t.kind === 'notify')) {
-    const { notified } = await writeTargets(tx, run, targets, now, ` (re-check ${p.attempt})`);
-    await sql`update on_call_policy_execution set users_notified = users_notified + ${notified}, updated_at = ${now},
+    const { notified, writes } = planTargets(run, targets, now, ` (re-check ${p.attempt})`);
+    writes.push(sql`update on_call_policy_execution set users_notified = users_notified + ${notified}, updated_at = ${now},
         status_message = case when keep_status_message then status_message
           else ${`Escalation rule ${rule.order} "${rule.name}" re-checked: ${notified} user(s) notified. Next step at ${dueAt.toISOString()}.`} end
-      where id = ${exec.id}`.execute(tx);
+      where id = ${exec.id}`);
+    await writeTogether(tx, writes);
     return;
   }
   const nextAt = new Date(now.getTime() + RECHECK_INTERVAL_MS);
@@ -286,8 +298,8 @@ export async function recheckRule(tx: Db, p: RecheckPayload, now: Date): Promise
     }, now);
     return;
   }
-  await writeRuleSkip(tx, run, now,
-    `Skipped because no one was reached by this rule: no one was on call in its schedule at any of ${p.attempt} re-check(s) before the next step.`);
+  await ruleSkip(run, now,
+    `Skipped because no one was reached by this rule: no one was on call in its schedule at any of ${p.attempt} re-check(s) before the next step.`).execute(tx);
 }
 
 /**

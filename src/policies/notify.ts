@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import type { Db } from '../storage/database.ts';
+import { sql, type RawBuilder } from 'kysely';
 import { newId } from '../storage/ids.ts';
 import { TRIGGER_COLUMN, type EventType, type MethodStep, type SubjectRef } from './model.ts';
 import { subjectLabel, type SubjectInfo } from './subjects.ts';
@@ -30,46 +29,56 @@ const SKIP_MESSAGE = {
   'empty-team': 'Skipped because this team has no members.',
 } as const;
 
+/** What a rule's targets came to, as writes still to be run (see {@link planTargets}). */
+export interface PlannedTargets {
+  readonly notified: number;
+  /** Whether a schedule had nobody on call. */
+  readonly scheduleGap: boolean;
+  /** The rows to write, in order; run them together with `writeTogether`. */
+  readonly writes: RawBuilder<unknown>[];
+}
+
 /**
- * Writes what a rule's targets came to: for each user to notify a timeline row, a user
- * notification log row and the outbox requests (one per method of the rule's channel order, or
- * one with method null for the user's personal rules); for each skip a `Skipped` timeline row.
- * Outbox rows carry a unique idempotency key, so writing the same rule twice requests once.
- * Returns how many users were notified and whether a schedule had nobody on call.
+ * What a rule's targets come to: for each user to notify a timeline row, a user notification
+ * log row and the outbox requests (one per method of the rule's channel order, or one with
+ * method null for the user's personal rules); for each skip a `Skipped` timeline row. Outbox
+ * rows carry a unique idempotency key, so writing the same rule twice requests once. Answers
+ * the writes without running them, so the caller sends them with its own in one round trip.
  */
-export async function writeTargets(tx: Db, run: RuleRun, targets: readonly RuleTarget[], now: Date, note = ''): Promise<{ notified: number; scheduleGap: boolean }> {
+export function planTargets(run: RuleRun, targets: readonly RuleTarget[], now: Date, note = ''): PlannedTargets {
   let notified = 0;
   let scheduleGap = false;
+  const writes: RawBuilder<unknown>[] = [];
   for (const t of targets) {
     if (t.kind === 'notify') {
-      await notifyUser(tx, run, t, now, note);
+      writes.push(...notifyUser(run, t, now, note));
       notified += 1;
       continue;
     }
     if (t.kind === 'schedule-gap') scheduleGap = true;
-    await insertTimeline(tx, run, now, {
+    writes.push(insertTimeline(run, now, {
       status: 'Skipped',
       message: SKIP_MESSAGE[t.kind] + note,
       userId: 'userId' in t ? t.userId : null,
       teamId: 'teamId' in t ? t.teamId : null,
       scheduleId: 'scheduleId' in t ? t.scheduleId : null,
       overriddenUserId: 'overriddenUserId' in t ? t.overriddenUserId : null,
-    });
+    }).write);
   }
-  return { notified, scheduleGap };
+  return { notified, scheduleGap, writes };
 }
 
-/** A `Skipped` timeline row about the rule as a whole (nobody reached). */
-export async function writeRuleSkip(tx: Db, run: RuleRun, now: Date, message: string): Promise<void> {
-  await insertTimeline(tx, run, now, { status: 'Skipped', message, userId: null, teamId: null, scheduleId: null, overriddenUserId: null });
+/** A `Skipped` timeline row about the rule as a whole (nobody reached), as a write still to be run. */
+export function ruleSkip(run: RuleRun, now: Date, message: string): RawBuilder<unknown> {
+  return insertTimeline(run, now, { status: 'Skipped', message, userId: null, teamId: null, scheduleId: null, overriddenUserId: null }).write;
 }
 
 type NotifyTarget = PersonTarget;
 
-async function notifyUser(tx: Db, run: RuleRun, t: NotifyTarget, now: Date, note: string): Promise<void> {
+function notifyUser(run: RuleRun, t: NotifyTarget, now: Date, note: string): RawBuilder<unknown>[] {
   const methods = run.rule.notificationMethods;
   const message = `Sending notification to user${methods ? `: ${describeMethods(methods)}` : ' through their personal notification rules'}.${note}`;
-  const timelineId = await insertTimeline(tx, run, now, {
+  const timeline = insertTimeline(run, now, {
     status: 'Executing',
     message,
     userId: t.userId,
@@ -77,11 +86,13 @@ async function notifyUser(tx: Db, run: RuleRun, t: NotifyTarget, now: Date, note
     scheduleId: t.scheduleId,
     overriddenUserId: t.overriddenUserId,
   });
+  const timelineId = timeline.id;
   const userLogId = newId();
-  await sql`insert into user_notification_log (id, project_id, user_id, execution_id, timeline_id, policy_id, rule_id, schedule_id, team_id,
+  const writes: RawBuilder<unknown>[] = [timeline.write];
+  writes.push(sql`insert into user_notification_log (id, project_id, user_id, execution_id, timeline_id, policy_id, rule_id, schedule_id, team_id,
       ${subjectColumns()}, user_notification_event_type, overrided_by_user_id, status, status_message, created_at, updated_at)
     values (${userLogId}, ${run.projectId}, ${t.userId}, ${run.executionId}, ${timelineId}, ${run.policyId}, ${run.rule.id}, ${t.scheduleId},
-      ${t.teamId}, ${subjectValues(run.subject)}, ${run.eventType}, ${t.overriddenUserId}, 'Executing', ${message}, ${now}, ${now})`.execute(tx);
+      ${t.teamId}, ${subjectValues(run.subject)}, ${run.eventType}, ${t.overriddenUserId}, 'Executing', ${message}, ${now}, ${now})`);
 
   const text = outboxText(run, t);
   for (const step of methods ?? [null]) {
@@ -98,14 +109,15 @@ async function notifyUser(tx: Db, run: RuleRun, t: NotifyTarget, now: Date, note
       repeat: run.repeat,
       overriddenUserId: t.overriddenUserId,
     };
-    await sql`insert into notification_outbox (id, project_id, idempotency_key, user_id, method, reason, title, body, status, send_after,
+    writes.push(sql`insert into notification_outbox (id, project_id, idempotency_key, user_id, method, reason, title, body, status, send_after,
         incident_id, alert_id, alert_episode_id, incident_episode_id, on_call_duty_policy_id, on_call_duty_policy_escalation_rule_id,
         on_call_duty_policy_schedule_id, on_call_duty_policy_execution_log_id, user_notification_log_id, team_id, payload, created_at, updated_at)
       values (${newId()}, ${run.projectId}, ${key}, ${t.userId}, ${step?.method ?? null}, 'on-call-policy', ${text.title}, ${text.body}, 'Pending',
         ${new Date(now.getTime() + (step?.afterMinutes ?? 0) * MINUTE)}, ${subjectValues(run.subject)}, ${run.policyId}, ${run.rule.id},
         ${t.scheduleId}, ${run.executionId}, ${userLogId}, ${t.teamId}, ${JSON.stringify(payload)}, ${now}, ${now})
-      on conflict (idempotency_key) do nothing`.execute(tx);
+      on conflict (idempotency_key) do nothing`);
   }
+  return writes;
 }
 
 function describeMethods(methods: readonly MethodStep[]): string {
@@ -145,15 +157,15 @@ interface TimelineInput {
   readonly overriddenUserId: string | null;
 }
 
-async function insertTimeline(tx: Db, run: RuleRun, now: Date, t: TimelineInput): Promise<string> {
+function insertTimeline(run: RuleRun, now: Date, t: TimelineInput): { id: string; write: RawBuilder<unknown> } {
   const id = newId();
-  await sql`insert into on_call_policy_execution_timeline (id, project_id, execution_id, policy_id, rule_id, ${subjectColumns()},
+  const write = sql`insert into on_call_policy_execution_timeline (id, project_id, execution_id, policy_id, rule_id, ${subjectColumns()},
       user_notification_event_type, repeat_count, rule_order, alert_sent_to_user_id, user_belongs_to_team_id, on_call_duty_schedule_id,
       overrided_by_user_id, status, status_message, created_at, updated_at)
     values (${id}, ${run.projectId}, ${run.executionId}, ${run.policyId}, ${run.rule.id}, ${subjectValues(run.subject)}, ${run.eventType},
       ${run.repeat}, ${run.rule.order}, ${t.userId}, ${t.teamId}, ${t.scheduleId}, ${t.overriddenUserId}, ${t.status}, ${t.message},
-      ${now}, ${now})`.execute(tx);
-  return id;
+      ${now}, ${now})`;
+  return { id, write };
 }
 
 const SUBJECT_COLUMN_ORDER = ['incident', 'alert', 'alert-episode', 'incident-episode'] as const;

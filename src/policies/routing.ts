@@ -2,13 +2,17 @@ import { sql } from 'kysely';
 import { isEpisode } from '../incidents/subjects.ts';
 import type { Db } from '../storage/database.ts';
 import { matchesPattern } from './model.ts';
+import { POLICY_COLUMNS, type PolicyRow } from './execution.ts';
 import type { SubjectInfo } from './subjects.ts';
 
 /** Why a policy runs for a subject. */
-export type PolicyMatch =
+export type PolicyReason =
   | { readonly policyId: string; readonly via: 'attachment' }
   | { readonly policyId: string; readonly via: 'integration'; readonly integrationId: string }
   | { readonly policyId: string; readonly via: 'routing-rule'; readonly routingRuleId: string };
+
+/** A policy that runs for a subject, why, and what a run needs of it (read with the match). */
+export type PolicyMatch = PolicyReason & { readonly policy: PolicyRow };
 
 interface RoutingRuleRow {
   id: string;
@@ -45,9 +49,9 @@ export async function policiesForSubject(db: Db, projectId: string, subject: Sub
       order by rule_order, created_at, id`.execute(db),
   ]);
 
-  const matches: PolicyMatch[] = [
-    ...attached.rows.map((r): PolicyMatch => ({ policyId: r.policy_id, via: 'attachment' })),
-    ...viaIntegration.rows.map((r): PolicyMatch => ({ policyId: r.policy_id, via: 'integration', integrationId: subject.integrationId! })),
+  const matches: PolicyReason[] = [
+    ...attached.rows.map((r): PolicyReason => ({ policyId: r.policy_id, via: 'attachment' })),
+    ...viaIntegration.rows.map((r): PolicyReason => ({ policyId: r.policy_id, via: 'integration', integrationId: subject.integrationId! })),
   ];
   for (const rule of rules.rows) {
     if (!routingRuleMatches(rule, subject)) continue;
@@ -56,11 +60,14 @@ export async function policiesForSubject(db: Db, projectId: string, subject: Sub
 
   const existing = await existingPolicies(db, projectId, matches.map((m) => m.policyId));
   const seen = new Set<string>();
-  return matches.filter((m) => {
-    if (seen.has(m.policyId) || !existing.has(m.policyId)) return false;
+  const out: PolicyMatch[] = [];
+  for (const m of matches) {
+    const policy = existing.get(m.policyId);
+    if (seen.has(m.policyId) || !policy) continue;
     seen.add(m.policyId);
-    return true;
-  });
+    out.push({ ...m, policy });
+  }
+  return out;
 }
 
 /** Every condition a routing rule sets must hold: any of its severities, any of its labels, any of its integrations, both patterns. */
@@ -71,9 +78,10 @@ function routingRuleMatches(rule: RoutingRuleRow, s: SubjectInfo): boolean {
   return matchesPattern(rule.title_pattern, s.title) && matchesPattern(rule.description_pattern, s.description);
 }
 
-async function existingPolicies(db: Db, projectId: string, ids: readonly string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const res = await sql<{ id: string }>`select id from on_call_policy
+/** The project's policies among `ids`, with what a run needs of each. */
+async function existingPolicies(db: Db, projectId: string, ids: readonly string[]): Promise<Map<string, PolicyRow>> {
+  if (ids.length === 0) return new Map();
+  const res = await sql<PolicyRow & { id: string }>`select id, ${POLICY_COLUMNS} from on_call_policy
     where project_id = ${projectId} and id = any(${[...new Set(ids)]}::uuid[])`.execute(db);
-  return new Set(res.rows.map((r) => r.id));
+  return new Map(res.rows.map(({ id, ...policy }) => [id, policy]));
 }

@@ -90,18 +90,25 @@ export async function loadRule(db: Db, projectId: string, ruleId: string): Promi
  * as `duplicate`). Reads only; never throws for stored rows. The simulator and the runs share it.
  */
 export async function resolveRuleTargets(db: Db, q: { projectId: string; policyId: string; ruleId: string; at: Date }): Promise<RuleTarget[]> {
-  const [teams, users, schedules, overrides] = await Promise.all([
-    sql<{ team_id: string; user_id: string | null }>`select t.team_id, tm.user_id
-      from on_call_policy_escalation_rule_team t
-      left join team_member tm on tm.team_id = t.team_id
-      where t.rule_id = ${q.ruleId} and t.project_id = ${q.projectId}
-      order by t.created_at, t.id, tm.created_at, tm.id`.execute(db),
-    sql<{ user_id: string }>`select user_id from on_call_policy_escalation_rule_user
-      where rule_id = ${q.ruleId} and project_id = ${q.projectId} order by created_at, id`.execute(db),
-    sql<{ schedule_id: string }>`select schedule_id from on_call_policy_escalation_rule_schedule
-      where rule_id = ${q.ruleId} and project_id = ${q.projectId} order by created_at, id`.execute(db),
-    overridesAt(db, q.projectId, q.policyId, q.at),
-  ]);
+  // The rule's teams (with their members), users and schedules in one round trip, each part in its order.
+  const linked = await sql<{ part: 'team' | 'user' | 'schedule'; team_id: string | null; user_id: string | null; schedule_id: string | null }>`
+    select part, team_id, user_id, schedule_id from (
+      select 1 as n, 'team' as part, t.team_id, tm.user_id, null::uuid as schedule_id, t.created_at as c1, t.id as i1, tm.created_at as c2, tm.id as i2
+        from on_call_policy_escalation_rule_team t
+        left join team_member tm on tm.team_id = t.team_id
+        where t.rule_id = ${q.ruleId} and t.project_id = ${q.projectId}
+      union all
+      select 2, 'user', null, user_id, null, created_at, id, null, null from on_call_policy_escalation_rule_user
+        where rule_id = ${q.ruleId} and project_id = ${q.projectId}
+      union all
+      select 3, 'schedule', null, null, schedule_id, created_at, id, null, null from on_call_policy_escalation_rule_schedule
+        where rule_id = ${q.ruleId} and project_id = ${q.projectId}
+    ) linked
+    order by n, c1, i1, c2, i2`.execute(db);
+  const teams = { rows: linked.rows.filter((r) => r.part === 'team').map((r) => ({ team_id: r.team_id!, user_id: r.user_id })) };
+  const users = { rows: linked.rows.filter((r) => r.part === 'user').map((r) => ({ user_id: r.user_id! })) };
+  const schedules = { rows: linked.rows.filter((r) => r.part === 'schedule').map((r) => ({ schedule_id: r.schedule_id! })) };
+  const overrides = await overridesAt(db, q.projectId, q.policyId, q.at);
 
   type Candidate = { userId: string; teamId: string | null; scheduleId: string | null; overriddenUserId: string | null };
   const candidates: (Candidate | RuleTarget)[] = [];
