@@ -23,7 +23,8 @@
  * Settings (environment): BENCH_ENGINES (pglite,postgres), BENCH_DATABASE_URL
  * (postgres://postgres@127.0.0.1:5432/test; a fresh schema is created and dropped),
  * BENCH_JOBS, BENCH_SPREAD_SECONDS, BENCH_FAR_JOBS, BENCH_TICKS (300), BENCH_NOTIFY_JOBS,
- * BENCH_BURST_JOBS, BENCH_ENGINE_TIMEOUT_SECONDS (400).
+ * BENCH_BURST_JOBS, BENCH_ENGINE_CONCURRENCY (the engine's claim workers; default as `vigil
+ * serve`: 4 on PostgreSQL, 1 on PGlite), BENCH_ENGINE_TIMEOUT_SECONDS (400).
  */
 import { withCleanups } from './support/cleanups.ts';
 import { runEngineBench, type EngineName } from './support/engines.ts';
@@ -40,6 +41,8 @@ const SETTINGS = {
   ticks: intSetting('BENCH_TICKS', 300),
   notifyJobs: intSetting('BENCH_NOTIFY_JOBS', 300),
   burstJobs: intSetting('BENCH_BURST_JOBS', 10_000),
+  /** 0: as `vigil serve` chooses (`engineConcurrency`). */
+  concurrency: intSetting('BENCH_ENGINE_CONCURRENCY', 0),
 };
 
 /** Time between writing the scheduled jobs and the first of them falling due. */
@@ -86,6 +89,7 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
   const { setTimeout: sleep } = await import('node:timers/promises');
   const { createProject } = await import('../src/access/projects.ts');
   const { createEngine } = await import('../src/engine/create-engine.ts');
+  const { engineConcurrency, loadConfig } = await import('../src/app/config.ts');
   const { systemClock } = await import('../src/storage/clock.ts');
   const { openDatabase } = await import('../src/storage/database.ts');
   const { listenPostgres } = await import('../src/storage/listen.ts');
@@ -158,7 +162,8 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
 
     const kinds = ['bench.far', 'bench.scheduled', 'bench.notify', 'bench.burst'] as const;
     const handlers = { jobs: Object.fromEntries(kinds.map((k) => [k, handler])), events: [] };
-    const eng = createEngine({ db, clock: systemClock, handlers, listen, maxSleepMs: 5_000 });
+    const concurrency = SETTINGS.concurrency > 0 ? SETTINGS.concurrency : engineConcurrency(loadConfig({}), engine);
+    const eng = createEngine({ db, clock: systemClock, handlers, listen, maxSleepMs: 5_000, concurrency });
     cleanups.add(() => eng.stop());
 
     // 1. Tick cost, then 100,000 jobs a year ahead.
