@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import type { CreatedProject } from '../src/access/projects.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 import {
@@ -492,6 +493,34 @@ describe('which policies run', () => {
     assert.equal(after[2]!.statusMessage, 'Execution completed because the alert was resolved.');
     await h.advance(30 * MINUTE);
     assert.equal((await timeline(h, p, after[0]!._id)).length, 1, 'the episode policy never reached its second rule');
+  });
+
+  test('a member acknowledged before its episode\'s creation is consumed (several workers) still stops the episode\'s run', async () => {
+    const p = await h.project();
+    const ann = await member(h, p, 'Ann');
+    const episodePolicy = await policy(h, p, { name: 'Episodes' });
+    await rule(h, p, episodePolicy, { order: 1, escalateAfterInMinutes: 5, users: [ann.id] });
+    await rule(h, p, episodePolicy, { order: 2, users: [ann.id] });
+    const pd = await create(h, p, 'integration', { name: 'PD', integrationType: 'pagerduty-events-v2', episodeGroupBy: ['source'] });
+    await create(h, p, 'integration-on-call-duty-policy', { integrationId: pd._id, onCallDutyPolicyId: episodePolicy, subjectType: 'alert-episode' });
+    for (const key of ['cpu', 'disk']) {
+      const trig = await h.call('POST', '/v2/enqueue', { body: { routing_key: pd.routingKey, event_action: 'trigger', dedup_key: key, payload: { summary: key, source: 'db-1', severity: 'error' } } });
+      assert.equal(trig.status, 202);
+    }
+    const [alert] = await list(h, p, 'alert', { title: 'cpu' });
+    assert.equal((await h.call('POST', `/api/alert/${alert!._id}/acknowledge`, { key: ann.key })).status, 200);
+    // Another worker holds the episode's creation event: everything else is consumed first.
+    const held = await sql<{ id: string }>`update domain_event set retry_at = ${new Date(h.clock.now().getTime() + 60_000)}
+      where project_id = ${p.projectId} and event_type = 'alert_episode.created' and consumed_at is null returning id`.execute(h.database.db);
+    assert.equal(held.rows.length, 1);
+    await h.runEngine();
+    assert.equal((await executions(h, p)).length, 0);
+    await sql`update domain_event set retry_at = null where id = ${held.rows[0]!.id}`.execute(h.database.db);
+    await h.runEngine();
+    const [run] = await executions(h, p);
+    assert.deepEqual([run!.status, run!.acknowledgedByUserId], ['Execution Completed', ann.id]);
+    await h.advance(30 * MINUTE);
+    assert.equal((await timeline(h, p, run!._id)).length, 1, 'the second rule never ran');
   });
 
   test('acknowledging an incident episode stops its own run and its incidents\' runs', async () => {

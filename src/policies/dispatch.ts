@@ -29,6 +29,7 @@ function reasonOf(m: PolicyReason): string {
  * paged). Returns the ids of the runs started.
  */
 export async function startPoliciesFor(tx: Db, projectId: string, subject: SubjectRef, now: Date): Promise<string[]> {
+  if (isEpisode(subject.type)) await lockEpisode(tx, projectId, subject);
   const info = await loadSubject(tx, projectId, subject);
   if (!info || info.suppressed || info.state !== 'Created') return [];
   const started: string[] = [];
@@ -44,7 +45,39 @@ export async function startPoliciesFor(tx: Db, projectId: string, subject: Subje
     }, now);
     if (run.started) started.push(run.id);
   }
+  if (started.length > 0 && isEpisode(subject.type)) await stopIfMemberTakenOn(tx, projectId, subject, now);
   return started;
+}
+
+/**
+ * Locks an episode row: an episode's run start and the stop a member's acknowledgement
+ * brings take it first, so with several engine workers one always sees the other's work.
+ */
+async function lockEpisode(tx: Db, projectId: string, episode: SubjectRef): Promise<void> {
+  await sql`select id from ${sql.table(TABLE[episode.type])} where project_id = ${projectId} and id = ${episode.id} for update`.execute(tx);
+}
+
+/**
+ * A member already acknowledged (or resolved by a person) when its episode's runs start means
+ * someone is on it: the runs stop at once, as they would had the member's event come later.
+ */
+async function stopIfMemberTakenOn(tx: Db, projectId: string, episode: SubjectRef, now: Date): Promise<void> {
+  const memberType = MEMBERS_OF[episode.type as EpisodeType];
+  const res = await sql<{ id: string; state: string; acknowledged_by_user_id: string | null; acknowledged_at: Date | null; resolved_by_user_id: string | null; resolved_at: Date | null }>`
+    select id, state, acknowledged_by_user_id, acknowledged_at, resolved_by_user_id, resolved_at
+    from ${sql.table(TABLE[memberType])}
+    where project_id = ${projectId} and episode_id = ${episode.id}
+      and (state = 'Acknowledged' or (state = 'Resolved' and resolved_by_user_id is not null))
+    order by coalesce(acknowledged_at, resolved_at), id limit 1`.execute(tx);
+  const m = res.rows[0];
+  if (!m) return;
+  const acknowledged = m.state === 'Acknowledged';
+  await stopExecutionsOf(tx, projectId, [episode], {
+    reason: acknowledged ? 'acknowledged' : 'resolved',
+    subject: { type: memberType, id: m.id },
+    userId: acknowledged ? m.acknowledged_by_user_id : m.resolved_by_user_id,
+    at: (acknowledged ? m.acknowledged_at : m.resolved_at) ?? now,
+  }, now);
 }
 
 /**
@@ -74,7 +107,11 @@ export async function stopPoliciesFor(
       const res = await sql<{ episode_id: string | null }>`select episode_id from ${sql.table(TABLE[subject.type])}
         where project_id = ${projectId} and id = ${subject.id}`.execute(tx);
       const episodeId = res.rows[0]?.episode_id;
-      if (episodeId) related.push({ type: EPISODE_OF[subject.type as ItemType], id: episodeId });
+      if (episodeId) {
+        const episode: SubjectRef = { type: EPISODE_OF[subject.type as ItemType], id: episodeId };
+        await lockEpisode(tx, projectId, episode);
+        related.push(episode);
+      }
     }
   }
   return stopExecutionsOf(tx, projectId, related, cause, now);
