@@ -6,8 +6,8 @@ import { defineResource, type Values } from '../../definition.ts';
 /**
  * An override (OneUptime's `on-call-duty-policy-user-override`): while it lasts, wherever
  * `overrideUserId` would be on call, `routeAlertsToUserId` is instead. Both must be members
- * of the project. `onCallDutyPolicyId` null applies to every policy; on-call duty policies
- * arrive with issue 5, so for now it is a plain nullable UUID that references nothing.
+ * of the project. `onCallDutyPolicyId` null applies to every policy; otherwise it names one
+ * policy of the project, for whose runs it beats a global override, and goes with that policy.
  */
 export const userOverrideResource = defineResource({
   name: 'on-call-duty-policy-user-override',
