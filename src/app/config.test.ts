@@ -46,3 +46,11 @@ test('a bad setting is refused with the variable named', () => {
   assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL: must be a postgres/);
   assert.throws(() => loadConfig({ RATE_LIMIT_ENABLED: 'maybe' }), /RATE_LIMIT_ENABLED/);
 });
+
+test('JOB_RETENTION_DAYS keeps finished jobs 30 days by default, and must be a whole number of days from 1 to 3650', () => {
+  assert.equal(loadConfig({}).jobRetentionDays, 30);
+  assert.equal(loadConfig({ JOB_RETENTION_DAYS: '7' }).jobRetentionDays, 7);
+  for (const bad of ['0', '1.5', 'week', '3651']) {
+    assert.throws(() => loadConfig({ JOB_RETENTION_DAYS: bad }), /JOB_RETENTION_DAYS: must be a whole number of days from 1 to 3650/, bad);
+  }
+});

@@ -27,6 +27,12 @@ const envSchema = z.object({
     .min(1, { error: WHOLE_1_TO_64 })
     .max(64, { error: WHOLE_1_TO_64 })
     .optional(),
+  JOB_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a whole number of days from 1 to 3650' })
+    .int({ error: 'must be a whole number of days from 1 to 3650' })
+    .min(1, { error: 'must be a whole number of days from 1 to 3650' })
+    .max(3650, { error: 'must be a whole number of days from 1 to 3650' })
+    .default(30),
 });
 
 /** Vigil's settings, read from the environment once at start-up. Nothing else reads `process.env`. */
@@ -41,6 +47,8 @@ export interface Config {
   readonly shutdownTimeoutSeconds: number;
   /** Claim workers of the job engine; undefined: 4 on PostgreSQL, 1 on the embedded database (see `engineConcurrency`). */
   readonly engineConcurrency: number | undefined;
+  /** Days finished engine jobs are kept before they are pruned. */
+  readonly jobRetentionDays: number;
 }
 
 /** Thrown when the environment holds an invalid setting; the message names each variable. */
@@ -65,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
     engineConcurrency: e.ENGINE_CONCURRENCY,
+    jobRetentionDays: e.JOB_RETENTION_DAYS,
   };
 }
 

@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createEngine, type Engine } from '../engine/create-engine.ts';
+import type { DeadlineLoop } from '../engine/deadline-loop.ts';
+import { startJobRetention } from '../engine/job-retention.ts';
 import { startHeartbeatChecker, type HeartbeatChecker } from '../integrations/heartbeat/heartbeat-checker.ts';
 import { startRosterRefresher, type RosterRefresher } from '../on-call/roster-refresher.ts';
 import { systemClock } from '../storage/clock.ts';
@@ -34,11 +36,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let heartbeats: HeartbeatChecker | undefined;
   let rosters: RosterRefresher | undefined;
   let engine: Engine | undefined;
+  let retention: DeadlineLoop | undefined;
   try {
     const applied = await migrate(storage.database.db);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     heartbeats = startHeartbeatChecker(storage.database.db, systemClock, logger);
     rosters = startRosterRefresher(storage.database.db, systemClock, logger);
+    retention = startJobRetention(storage.database.db, systemClock, logger, { retentionDays: config.jobRetentionDays });
     engine = createEngine({
       db: storage.database.db,
       clock: systemClock,
@@ -77,6 +81,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           await http!.close();
           await heartbeats!.stop();
           await rosters!.stop();
+          await retention!.stop();
           await engine!.stop();
           await storage.close();
         })()),
@@ -86,6 +91,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await http?.close().catch(() => {});
     await heartbeats?.stop();
     await rosters?.stop();
+    await retention?.stop();
     await engine?.stop();
     await storage.close().catch(() => {});
     throw err;
