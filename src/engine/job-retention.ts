@@ -19,7 +19,8 @@ export function startJobRetention(db: Db, clock: Clock, logger: { error(obj: obj
     clock,
     maxSleepMs: intervalMs,
     run: () => pruneFinishedJobs(db, clock.now(), { retentionMs: opts.retentionDays * DAY }),
-    nextDeadline: async () => new Date(clock.now().getTime() + intervalMs),
+    // No deadline of its own: the loop sleeps its longest, one interval.
+    nextDeadline: async () => undefined,
     onError: (err) => logger.error({ err }, 'pruning finished jobs failed; retrying'),
   });
 }

@@ -1,14 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../storage/database.ts';
 import { newId } from '../storage/ids.ts';
-import type { SubjectRef } from './model.ts';
-
-const ATTACHMENT_COLUMN: Record<SubjectRef['type'], string> = {
-  incident: 'incident_id',
-  alert: 'alert_id',
-  'alert-episode': 'alert_episode_id',
-  'incident-episode': 'incident_episode_id',
-};
+import { SUBJECT_COLUMN, type SubjectRef } from './model.ts';
 
 /**
  * Attaches policies to a subject in the caller's transaction (OneUptime's `onCallDutyPolicies`
@@ -21,7 +14,7 @@ export async function attachPolicies(
   policyIds: readonly string[],
 ): Promise<void> {
   for (const policyId of new Set(policyIds)) {
-    await sql`insert into on_call_policy_attachment (id, project_id, policy_id, ${sql.ref(ATTACHMENT_COLUMN[subject.type])}, created_at, updated_at, created_by_user_id)
+    await sql`insert into on_call_policy_attachment (id, project_id, policy_id, ${sql.ref(SUBJECT_COLUMN[subject.type])}, created_at, updated_at, created_by_user_id)
       values (${newId()}, ${ctx.projectId}, ${policyId}, ${subject.id}, ${ctx.now}, ${ctx.now}, ${ctx.actor.userId})
       on conflict do nothing`.execute(ctx.tx);
   }

@@ -64,6 +64,14 @@ export const TRIGGER_COLUMN: Readonly<Record<SubjectType, string>> = {
   'incident-episode': 'triggered_by_incident_episode_id',
 };
 
+/** The column that names a subject in rows linked to one of the four (attachments), per subject type. */
+export const SUBJECT_COLUMN: Readonly<Record<SubjectType, string>> = {
+  incident: 'incident_id',
+  alert: 'alert_id',
+  'alert-episode': 'alert_episode_id',
+  'incident-episode': 'incident_episode_id',
+};
+
 /** The API field that names a run's subject, per subject type. */
 export const TRIGGER_FIELD: Readonly<Record<SubjectType, string>> = {
   incident: 'triggeredByIncidentId',

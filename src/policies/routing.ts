@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { isEpisode } from '../incidents/subjects.ts';
 import type { Db } from '../storage/database.ts';
-import { matchesPattern } from './model.ts';
+import { matchesPattern, SUBJECT_COLUMN } from './model.ts';
 import { POLICY_COLUMNS, type PolicyRow } from './execution.ts';
 import type { SubjectInfo } from './subjects.ts';
 
@@ -33,10 +33,9 @@ interface RoutingRuleRow {
  */
 export async function policiesForSubject(db: Db, projectId: string, subject: SubjectInfo): Promise<PolicyMatch[]> {
   const { type, id } = subject.ref;
-  const attachmentColumn = { incident: 'incident_id', alert: 'alert_id', 'alert-episode': 'alert_episode_id', 'incident-episode': 'incident_episode_id' }[type];
   const [attached, viaIntegration, rules] = await Promise.all([
     sql<{ policy_id: string }>`select policy_id from on_call_policy_attachment
-      where project_id = ${projectId} and ${sql.ref(attachmentColumn)} = ${id} order by created_at, id`.execute(db),
+      where project_id = ${projectId} and ${sql.ref(SUBJECT_COLUMN[type])} = ${id} order by created_at, id`.execute(db),
     subject.integrationId
       ? sql<{ policy_id: string }>`select policy_id from integration_on_call_policy
           where project_id = ${projectId} and integration_id = ${subject.integrationId}

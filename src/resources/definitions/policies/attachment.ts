@@ -3,16 +3,16 @@ import { standardPermissions } from '../../../access/roles.ts';
 import { invalidField } from '../../../errors.ts';
 import { autoStartKey } from '../../../policies/dispatch.ts';
 import { startExecution } from '../../../policies/execution.ts';
-import type { SubjectRef } from '../../../policies/model.ts';
+import { SUBJECT_COLUMN, type SubjectRef } from '../../../policies/model.ts';
 import { loadSubject } from '../../../policies/subjects.ts';
 import { newId } from '../../../storage/ids.ts';
 import { defineResource } from '../../definition.ts';
 
 const SUBJECT_FIELDS = [
-  { field: 'incidentId', type: 'incident', column: 'incident_id' },
-  { field: 'alertId', type: 'alert', column: 'alert_id' },
-  { field: 'alertEpisodeId', type: 'alert-episode', column: 'alert_episode_id' },
-  { field: 'incidentEpisodeId', type: 'incident-episode', column: 'incident_episode_id' },
+  { field: 'incidentId', type: 'incident' },
+  { field: 'alertId', type: 'alert' },
+  { field: 'alertEpisodeId', type: 'alert-episode' },
+  { field: 'incidentEpisodeId', type: 'incident-episode' },
 ] as const;
 
 /**
@@ -43,7 +43,7 @@ export const attachmentResource = defineResource({
       const subject: SubjectRef = { type: s.type, id: v[s.field] as string };
       const policyId = v.onCallDutyPolicyId as string;
       const id = newId();
-      await sql`insert into on_call_policy_attachment (id, project_id, policy_id, ${sql.ref(s.column)}, created_at, updated_at, created_by_user_id)
+      await sql`insert into on_call_policy_attachment (id, project_id, policy_id, ${sql.ref(SUBJECT_COLUMN[s.type])}, created_at, updated_at, created_by_user_id)
         values (${id}, ${ctx.projectId}, ${policyId}, ${subject.id}, ${ctx.now}, ${ctx.now}, ${ctx.actor.userId})`.execute(ctx.tx);
       const info = await loadSubject(ctx.tx, ctx.projectId, subject);
       let runId: string | null = null;
