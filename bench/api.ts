@@ -21,6 +21,7 @@
  * BENCH_ENGINE_TIMEOUT_SECONDS (240), BENCH_SETUP_SQL (none; SQL run after seeding,
  * e.g. a candidate index to measure without touching the migrations).
  */
+import { unavailableSecretBox } from '../src/notifications/secrets.ts';
 import type { CompiledQuery as CompiledQueryType } from 'kysely';
 import { withCleanups } from './support/cleanups.ts';
 import { runEngineBench, type EngineName } from './support/engines.ts';
@@ -174,7 +175,7 @@ async function runEngine(engine: EngineName): Promise<EngineResult> {
             if (e.level === 'query') captured.push(e.query);
           },
         });
-        const service = new ResourceService(recorder, new ResourceStore(new ResourceRegistry(RESOURCES)), systemClock);
+        const service = new ResourceService(recorder, new ResourceStore(new ResourceRegistry(RESOURCES)), systemClock, unavailableSecretBox());
         await service.list(actor, teamResource, c.body as Record<string, unknown>);
         const summaries: PlanSummary[] = [];
         for (const q of captured) {

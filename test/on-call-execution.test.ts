@@ -311,7 +311,7 @@ test('with repeats, the rules run again from the first until the count is used u
   assert.equal((await timeline(h, p, run!._id)).length, 3, 'nothing after the end');
 });
 
-test('acknowledging through the API stops the run in the same engine run: jobs cancelled, logs acknowledged, later methods cancelled', async () => {
+test('acknowledging through the API stops the run in the same engine run: jobs cancelled, logs acknowledged, requests not yet sent cancelled', async () => {
   const p = await h.project();
   const [ann, bob] = [await member(h, p, 'Ann'), await member(h, p, 'Bob')];
   const ops = await team(h, p, 'Ops', [ann.id]);
@@ -348,7 +348,7 @@ test('acknowledging through the API stops the run in the same engine run: jobs c
   assert.deepEqual((await timeline(h, p, run!._id)).map((r) => [r.status, r.ack, r.message]), [['Successfully Acknowledged', true, `Acknowledged: ${msg}.`]]);
   const [log] = await userLogs(h, p, run!._id);
   assert.deepEqual([log!.status, log!.isAcknowledged, log!.acknowledgedAt, log!.statusMessage], ['Completed', true, iso(t0 + MINUTE), `Completed: ${msg}.`]);
-  assert.deepEqual((await outbox(h, p)).map((o) => [o.method, o.status]), [['sms', 'Pending'], ['call', 'Cancelled']]);
+  assert.deepEqual((await outbox(h, p)).map((o) => [o.method, o.status]), [['sms', 'Cancelled'], ['call', 'Cancelled']]);
   assert.deepEqual(await pendingJobs(h, run!._id), []);
   assert.deepEqual(await jobStates(h, run!._id), ['cancelled']);
   await h.advance(60 * MINUTE);
@@ -459,7 +459,7 @@ test('a run that never reaches anyone ends as "No One Notified"; a policy withou
   assert.deepEqual(await outbox(h, p), []);
 });
 
-test('deleting the incident stops its run and cancels what is not yet due', async () => {
+test('deleting the incident stops its run and cancels every request not yet handed to a provider', async () => {
   const p = await h.project();
   const ann = await member(h, p, 'Ann');
   const policyId = await policy(h, p);
@@ -474,7 +474,7 @@ test('deleting the incident stops its run and cancels what is not yet due', asyn
   assert.equal(run!.status, 'Execution Completed');
   assert.equal(run!.statusMessage, 'Execution completed because the incident was deleted.');
   assert.equal(run!.acknowledgedByUserId, null);
-  assert.deepEqual((await outbox(h, p)).map((o) => [o.method, o.status]), [['email', 'Pending'], ['call', 'Cancelled']]);
+  assert.deepEqual((await outbox(h, p)).map((o) => [o.method, o.status]), [['email', 'Cancelled'], ['call', 'Cancelled']]);
   assert.deepEqual((await timeline(h, p, run!._id)).map((r) => [r.status, r.ack]), [['Executing', false]]);
   assert.deepEqual((await userLogs(h, p, run!._id)).map((l) => [l.status, l.isAcknowledged]), [['Completed', false]]);
   assert.deepEqual(await pendingJobs(h, run!._id), []);

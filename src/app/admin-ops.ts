@@ -11,6 +11,7 @@ import { ResourceService } from '../resources/service.ts';
 import { ResourceStore } from '../resources/store.ts';
 import type { Clock } from '../storage/clock.ts';
 import type { Db } from '../storage/database.ts';
+import { unavailableSecretBox } from '../notifications/secrets.ts';
 
 export const newProjectInput = z.object({
   name: z.string().trim().min(1).max(100),
@@ -46,7 +47,7 @@ export interface AdminOps {
 }
 
 export function adminOps(db: Db, clock: Clock): AdminOps {
-  const service = new ResourceService(db, new ResourceStore(new ResourceRegistry(RESOURCES)), clock);
+  const service = new ResourceService(db, new ResourceStore(new ResourceRegistry(RESOURCES)), clock, unavailableSecretBox());
   return {
     async createProject(input) {
       return createProject(db, clock, newProjectInput.parse(input));

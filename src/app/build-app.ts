@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { newId } from '../storage/ids.ts';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
@@ -8,6 +9,7 @@ import { registerHealthRoutes } from '../http/health-routes.ts';
 import { registerOpenApi } from '../http/openapi.ts';
 import { registerRateLimit } from '../http/rate-limit.ts';
 import { registerIngestRoutes } from '../http/ingest/index.ts';
+import { registerNotificationRoutes } from '../http/notification-routes.ts';
 import { registerLifecycleRoutes } from '../http/lifecycle-routes.ts';
 import { registerPolicyRoutes } from '../http/policy-routes.ts';
 import { Ingest } from '../integrations/ingest.ts';
@@ -22,6 +24,7 @@ import { ResourceStore } from '../resources/store.ts';
 import type { Clock } from '../storage/clock.ts';
 import type { Db } from '../storage/database.ts';
 import { VERSION } from './version.ts';
+import { createNotifications, type Notifications } from '../notifications/services.ts';
 
 export interface AppDeps {
   readonly db: Db;
@@ -29,6 +32,8 @@ export interface AppDeps {
   readonly logger?: Logger | false;
   readonly rateLimit?: { readonly enabled: boolean; readonly max: number; readonly windowSeconds: number };
   readonly bodyLimitBytes?: number;
+  /** The notification layer (sender, secrets, signed links); a test default with no providers when absent. */
+  readonly notifications?: Notifications;
 }
 
 export interface App {
@@ -78,7 +83,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await registerOpenApi(http, VERSION);
 
   const registry = new ResourceRegistry(RESOURCES);
-  const service = new ResourceService(deps.db, new ResourceStore(registry), deps.clock);
+  const notifications = deps.notifications ?? testNotifications(deps.db, deps.clock);
+  const service = new ResourceService(deps.db, new ResourceStore(registry), deps.clock, notifications.box);
   registerHealthRoutes(http, { db: deps.db, isShuttingDown: () => stopping });
   registerResourceRoutes(http, registry, service);
   registerLifecycleRoutes(http, { db: deps.db, clock: deps.clock, registry, service });
@@ -86,7 +92,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerPolicySimulationRoutes(http, { db: deps.db, clock: deps.clock, registry });
   registerPolicyRoutes(http, { db: deps.db, clock: deps.clock, registry });
   registerEscalationPolicyRoutes(http, { db: deps.db, clock: deps.clock });
+  registerNotificationRoutes(http, { db: deps.db, clock: deps.clock, registry, notifications });
   await registerIngestRoutes(http, { db: deps.db, clock: deps.clock, ingest: new Ingest(deps.db, deps.clock), rateLimit: limits });
   await http.ready();
   return { http, beginShutdown: () => void (stopping = true) };
+}
+
+/** Notifications with a throwaway key and no provider, for apps built without them (tests of other areas). */
+function testNotifications(db: Db, clock: Clock): Notifications {
+  return createNotifications({
+    db,
+    clock,
+    secretKey: randomBytes(32).toString('base64url'),
+    publicUrl: 'http://127.0.0.1:3000',
+    defaults: { smtp: null, twilio: null, slack: null, webhook: { allowPrivateAddresses: false, allowedHosts: [] } },
+  });
 }

@@ -33,7 +33,41 @@ const envSchema = z.object({
     .min(1, { error: 'must be a whole number of days from 1 to 3650' })
     .max(3650, { error: 'must be a whole number of days from 1 to 3650' })
     .default(30),
+  VIGIL_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  VIGIL_SECRET_KEY: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  VIGIL_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  VIGIL_SMTP_FROM: z.email({ error: 'must be an email address' }).optional(),
+  TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_FROM_NUMBER: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15551234567').optional(),
+  VIGIL_TWILIO_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  SLACK_BOT_TOKEN: z.string().min(1).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  VIGIL_SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  VIGIL_WEBHOOK_ALLOW_PRIVATE: boolish.default(false),
+  VIGIL_WEBHOOK_ALLOWED_HOSTS: z.string().optional(),
+  NOTIFY_SEND_TIMEOUT_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds from 1 to 120' })
+    .min(1, { error: 'must be a number of seconds from 1 to 120' })
+    .max(120, { error: 'must be a number of seconds from 1 to 120' })
+    .default(15),
 });
+
+/** Settings of the notification channels' providers and of the sender. */
+export interface NotifyConfig {
+  /** The base URL people and providers reach Vigil at (links in emails, Twilio callbacks). */
+  readonly publicUrl: string;
+  readonly secretKey: string | undefined;
+  readonly smtpUrl: string | undefined;
+  readonly smtpFrom: string | undefined;
+  readonly twilio: { readonly accountSid: string; readonly authToken: string; readonly fromNumber: string } | undefined;
+  readonly twilioApiUrl: string | undefined;
+  readonly slack: { readonly botToken: string; readonly signingSecret: string | undefined } | undefined;
+  readonly slackApiUrl: string | undefined;
+  readonly webhookAllowPrivate: boolean;
+  readonly webhookAllowedHosts: readonly string[];
+  readonly sendTimeoutSeconds: number;
+}
 
 /** Vigil's settings, read from the environment once at start-up. Nothing else reads `process.env`. */
 export interface Config {
@@ -49,6 +83,7 @@ export interface Config {
   readonly engineConcurrency: number | undefined;
   /** Days finished engine jobs are kept before they are pruned. */
   readonly jobRetentionDays: number;
+  readonly notify: NotifyConfig;
 }
 
 /** Thrown when the environment holds an invalid setting; the message names each variable. */
@@ -74,6 +109,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
     engineConcurrency: e.ENGINE_CONCURRENCY,
     jobRetentionDays: e.JOB_RETENTION_DAYS,
+    notify: {
+      publicUrl: (e.VIGIL_PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? '127.0.0.1' : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
+      secretKey: e.VIGIL_SECRET_KEY,
+      smtpUrl: e.VIGIL_SMTP_URL,
+      smtpFrom: e.VIGIL_SMTP_FROM,
+      twilio:
+        e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN && e.TWILIO_FROM_NUMBER
+          ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, fromNumber: e.TWILIO_FROM_NUMBER }
+          : undefined,
+      twilioApiUrl: e.VIGIL_TWILIO_API_URL,
+      slack: e.SLACK_BOT_TOKEN ? { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET } : undefined,
+      slackApiUrl: e.VIGIL_SLACK_API_URL,
+      webhookAllowPrivate: e.VIGIL_WEBHOOK_ALLOW_PRIVATE,
+      webhookAllowedHosts: (e.VIGIL_WEBHOOK_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+      sendTimeoutSeconds: e.NOTIFY_SEND_TIMEOUT_SECONDS,
+    },
   };
 }
 

@@ -9,6 +9,10 @@ import { startRosterRefresher, type RosterRefresher } from '../on-call/roster-re
 import { systemClock } from '../storage/clock.ts';
 import { migrate } from '../storage/migrate.ts';
 import { adminOps } from './admin-ops.ts';
+import { providerDefaults } from '../notifications/providers/defaults.ts';
+import type { ProviderSettings } from '../notifications/providers/settings.ts';
+import { loadSecretKey } from '../notifications/secret-key.ts';
+import { createNotifications, type Notifications } from '../notifications/services.ts';
 import { startAdminServer } from './admin-server.ts';
 import { buildApp } from './build-app.ts';
 import { engineConcurrency, type Config } from './config.ts';
@@ -36,6 +40,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let heartbeats: HeartbeatChecker | undefined;
   let rosters: RosterRefresher | undefined;
   let engine: Engine | undefined;
+  let notifications: Notifications | undefined;
   let retention: DeadlineLoop | undefined;
   try {
     const applied = await migrate(storage.database.db);
@@ -52,12 +57,27 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       ...(storage.database.listen ? { listen: storage.database.listen } : {}),
     });
     await engine.start();
+    const secret = await loadSecretKey({ configured: config.notify.secretKey, dataDir: storage.lock ? config.dataDir : null, db: storage.database.db });
+    if (secret.source === 'database') logger.warn('VIGIL_SECRET_KEY is not set: stored secrets are encrypted under a key kept in the database; set it in production');
+    notifications = createNotifications({
+      db: storage.database.db,
+      clock: systemClock,
+      secretKey: secret.key,
+      publicUrl: config.notify.publicUrl,
+      defaults: providerDefaults(config.notify),
+      logger,
+      timeoutMs: config.notify.sendTimeoutSeconds * 1000,
+      ...(storage.database.listen ? { listen: storage.database.listen } : {}),
+    });
+    logNotificationSetup(logger, notifications.defaults);
+    await notifications.sender.start();
     const app = await buildApp({
       db: storage.database.db,
       clock: systemClock,
       logger,
       rateLimit: config.rateLimit,
       bodyLimitBytes: config.bodyLimitBytes,
+      notifications,
     });
     http = app.http;
     if (storage.lock) {
@@ -83,6 +103,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           await rosters!.stop();
           await retention!.stop();
           await engine!.stop();
+          await notifications!.sender.stop();
           await storage.close();
         })()),
     };
@@ -93,7 +114,20 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await rosters?.stop();
     await retention?.stop();
     await engine?.stop();
+    await notifications?.sender.stop();
     await storage.close().catch(() => {});
     throw err;
   }
+}
+
+/** Says at start-up which providers can be used, so a missing one is seen before a page is lost. */
+function logNotificationSetup(logger: Logger, p: ProviderSettings): void {
+  const missing: string[] = [];
+  if (!p.smtp) missing.push('email (set VIGIL_SMTP_URL, or a project smtp-config): emails are recorded as failed');
+  if (!p.twilio) missing.push('SMS and voice (set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER, or a project call-sms-config)');
+  if (!p.slack) missing.push('Slack (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or a project slack-config)');
+  logger.info(
+    { smtp: Boolean(p.smtp), twilio: Boolean(p.twilio), slack: Boolean(p.slack) },
+    missing.length ? `notifications: in-app, webhook and Teams need no provider; not configured: ${missing.join('; ')}` : 'notifications: every provider configured',
+  );
 }

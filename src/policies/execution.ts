@@ -368,8 +368,14 @@ async function stopExecution(tx: Db, exec: ExecutionRow, cause: StopCause, now: 
   await sql`update user_notification_log set status = 'Completed', status_message = ${`Completed: ${what}.`},
       is_acknowledged = ${acknowledged}, acknowledged_at = ${acknowledged ? cause.at : null}, updated_at = ${now}
     where execution_id = ${exec.id} and status in ('Scheduled', 'Started', 'Executing')`.execute(tx);
-  await sql`update notification_outbox set status = 'Cancelled', status_message = ${`Cancelled: ${what}.`}, updated_at = ${now}
-    where on_call_duty_policy_execution_log_id = ${exec.id} and status = 'Pending' and send_after > ${now}`.execute(tx);
+  // Every request not yet handed to a provider: later methods of a channel order, personal-rule
+  // delays, retries waiting on a provider, and requests due but not yet claimed.
+  await sql`with cancelled as (
+      update notification_outbox set status = 'Cancelled', status_message = ${`Cancelled: ${what}.`}, updated_at = ${now}
+      where on_call_duty_policy_execution_log_id = ${exec.id} and status = 'Pending'
+      returning id)
+    update notification_delivery set status = 'Cancelled', status_message = ${`Cancelled: ${what}.`}, updated_at = ${now}
+    where outbox_id in (select id from cancelled)`.execute(tx);
   let teamId: string | null = null;
   if (acknowledged && cause.userId) {
     const team = await sql<{ team_id: string }>`select user_belongs_to_team_id as team_id from on_call_policy_execution_timeline

@@ -2,6 +2,7 @@ import type { OperationPermissions } from '../access/roles.ts';
 import type { Db } from '../storage/database.ts';
 import type { Actor } from '../access/actor.ts';
 import { toSnakeCase, type ColumnDef, type Field } from './column.ts';
+import type { SecretBox } from '../notifications/secrets.ts';
 
 export type Operation = 'read' | 'create' | 'update' | 'delete';
 
@@ -11,6 +12,8 @@ export interface WriteContext {
   readonly projectId: string;
   readonly actor: Actor;
   readonly now: Date;
+  /** Seals secrets a write stores (provider tokens, webhook secrets); they are never stored in the clear. */
+  readonly secrets: SecretBox;
 }
 
 /** Values keyed by API field name, already validated and unwrapped. */

@@ -3,6 +3,7 @@ import { permits } from '../access/roles.ts';
 import { forbidden, invalidField, methodNotAllowed, notFound } from '../errors.ts';
 import type { Clock } from '../storage/clock.ts';
 import type { Db } from '../storage/database.ts';
+import type { SecretBox } from '../notifications/secrets.ts';
 import type { Operation, Resource, Values, WriteContext } from './definition.ts';
 import { parsePaging, parseSelect, parseSort } from './list-request.ts';
 import { compileFilter } from './query-filter.ts';
@@ -35,6 +36,7 @@ export class ResourceService {
     private readonly db: Db,
     private readonly store: ResourceStore,
     private readonly clock: Clock,
+    private readonly secrets: SecretBox,
   ) {}
 
   async list(actor: Actor, r: Resource, input: ListInput): Promise<ListOutput> {
@@ -81,7 +83,7 @@ export class ResourceService {
 
   async #write<T>(actor: Actor, r: Resource, fn: (ctx: WriteContext) => Promise<T>): Promise<T> {
     try {
-      return await this.db.transaction().execute((tx) => fn({ tx, projectId: actor.projectId, actor, now: this.clock.now() }));
+      return await this.db.transaction().execute((tx) => fn({ tx, projectId: actor.projectId, actor, now: this.clock.now(), secrets: this.secrets }));
     } catch (err) {
       if (isPgError(err, '23503')) throw invalidField('data', `refers to a row that does not exist, or is still referred to by another row`);
       return conflictFromUniqueViolation(err, r.title);

@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import { actOnDelivery } from '../notifications/inbound/act-on-delivery.ts';
+import type { InboundDeps } from '../notifications/channels/channel.ts';
+import type { Notifications } from '../notifications/services.ts';
+import type { ResourceRegistry } from '../resources/registry.ts';
+import type { Clock } from '../storage/clock.ts';
+import type { Db } from '../storage/database.ts';
+
+export interface NotificationRouteDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly registry: ResourceRegistry;
+  readonly notifications: Notifications;
+}
+
+/**
+ * The notification layer's HTTP endpoints: each channel's inbound endpoints (provider
+ * callbacks, replies, button clicks), and the areas' own routes, one line each.
+ */
+export function registerNotificationRoutes(app: FastifyInstance, deps: NotificationRouteDeps): void {
+  const n = deps.notifications;
+  const inbound: InboundDeps = {
+    db: deps.db,
+    clock: deps.clock,
+    box: n.box,
+    links: n.links,
+    publicUrl: n.publicUrl,
+    defaults: n.defaults,
+    providersFor: (projectId) => n.providersFor(projectId),
+    act: (a) => actOnDelivery(deps.db, deps.clock, a),
+  };
+  for (const channel of n.channels) channel.inbound?.(app, inbound);
+}
