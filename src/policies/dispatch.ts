@@ -94,8 +94,9 @@ export async function stopPoliciesFor(
   userId: string | null,
   at: Date,
   now: Date,
+  via: string | null = null,
 ): Promise<number> {
-  const cause: StopCause = { reason: verb, subject, userId, at };
+  const cause: StopCause = { reason: verb, subject, userId, at, via };
   const related: SubjectRef[] = [subject];
   if (verb !== 'deleted') {
     if (isEpisode(subject.type)) {

@@ -26,8 +26,8 @@ const onLifecycleEvent: DomainEventHandler = async ({ tx, event, now }) => {
   if (verb === 'created') {
     await startPoliciesFor(tx, event.projectId, subject, now);
   } else if (verb === 'acknowledged' || verb === 'resolved' || verb === 'deleted') {
-    const actor = (event.payload.actor ?? null) as { userId?: string | null } | null;
-    await stopPoliciesFor(tx, event.projectId, subject, verb, actor?.userId ?? null, event.createdAt, now);
+    const actor = (event.payload.actor ?? null) as { userId?: string | null; via?: string | null } | null;
+    await stopPoliciesFor(tx, event.projectId, subject, verb, actor?.userId ?? null, event.createdAt, now, actor?.via ?? null);
   }
 };
 

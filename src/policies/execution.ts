@@ -347,6 +347,8 @@ export interface StopCause {
   readonly subject: SubjectRef;
   readonly userId: string | null;
   readonly at: Date;
+  /** The channel it came through (api, sms, slack, email, ...), when known. */
+  readonly via?: string | null;
 }
 
 /**
@@ -397,7 +399,8 @@ async function stopExecution(tx: Db, exec: ExecutionRow, cause: StopCause, now: 
 }
 
 function describeCause(own: SubjectRef | null, cause: StopCause): string {
-  const by = cause.userId ? ` by user ${cause.userId}` : '';
+  const channel = cause.via && !['api', 'system'].includes(cause.via) ? ` via ${cause.via}` : '';
+  const by = cause.userId ? ` by user ${cause.userId}${channel}` : channel;
   const same = own !== null && own.type === cause.subject.type && own.id === cause.subject.id;
   const name = subjectLabel(cause.subject.type).toLowerCase();
   const which = same ? `the ${name}` : `${name} ${cause.subject.id}`;

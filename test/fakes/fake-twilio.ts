@@ -12,7 +12,6 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
-import type TwilioResponse from 'twilio/lib/http/response.js';
 
 export interface FakeTwilioOptions {
   accountSid: string;
@@ -97,7 +96,7 @@ export interface SignOptions {
   sign?: boolean;
   /** Sign with this token instead of the account's auth token (wrong-signature tests). */
   signWith?: string;
-  /** URL to compute the signature over (default: the URL the request goes to). */
+  /** URL to compute the signature over (default: the URL the request goes to; for GET the query is appended to it too). */
   signedUrl?: string;
   /** HTTP method (default POST; GET puts the fields in the query string, as Twilio does). */
   method?: 'GET' | 'POST';
@@ -429,6 +428,31 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
       return reply(201, callJson(c, accountSid));
     }
 
+    if (collection && req.method === 'GET' && collection[2] === 'Messages') {
+      // Read multiple: newest first, filtered by To, From and DateSent (`DateSent>` / `DateSent<`), one page.
+      const after = fields['DateSent>'] ? new Date(fields['DateSent>']) : null;
+      const before = fields['DateSent<'] ? new Date(fields['DateSent<']) : null;
+      const pageSize = Math.min(1000, Math.max(1, Number(fields.PageSize ?? 50) || 50));
+      const found = messages
+        .filter((m) => (!fields.To || m.to === fields.To) && (!fields.From || m.from === fields.From))
+        .filter((m) => (!after || m.dateCreated >= after) && (!before || m.dateCreated < before))
+        .slice()
+        .reverse()
+        .slice(0, pageSize);
+      const uri = `/${API_VERSION}/Accounts/${accountSid}/Messages.json?PageSize=${pageSize}&Page=0`;
+      return reply(200, {
+        messages: found.map((m) => messageJson(m, accountSid)),
+        end: Math.max(0, found.length - 1),
+        first_page_uri: uri,
+        next_page_uri: null,
+        page: 0,
+        page_size: pageSize,
+        previous_page_uri: null,
+        start: 0,
+        uri,
+      });
+    }
+
     if (instance && instance[2] === 'Messages' && req.method === 'GET') {
       const m = findMessage(instance[3] ?? '');
       return m ? reply(200, messageJson(m, accountSid)) : notFound();
@@ -469,9 +493,10 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
 
   async function signedRequest(url: string, params: Record<string, string>, opts: SignOptions = {}): Promise<CallbackResponse> {
     const method = opts.method ?? 'POST';
-    const target = method === 'GET' ? `${url}${url.includes('?') ? '&' : '?'}${new URLSearchParams(params).toString()}` : url;
+    const withQuery = (u: string): string => (method === 'GET' ? `${u}${u.includes('?') ? '&' : '?'}${new URLSearchParams(params).toString()}` : u);
+    const target = withQuery(url);
     // Twilio signs a GET's full URL (query included) with no POST params.
-    const signedUrl = opts.signedUrl ?? target;
+    const signedUrl = withQuery(opts.signedUrl ?? url);
     const headers: Record<string, string> = { 'User-Agent': 'TwilioProxy/1.1', 'I-Twilio-Idempotency-Token': randomBytes(16).toString('hex'), ...opts.headers };
     if (opts.sign !== false) {
       headers['X-Twilio-Signature'] = twilio.getExpectedTwilioSignature(opts.signWith ?? authToken, signedUrl, method === 'GET' ? {} : params);
@@ -651,7 +676,8 @@ export class LoopbackRequestClient extends twilio.RequestClient {
     super();
   }
 
-  override request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<TwilioResponse<TData>> {
+  // Return type inferred: Promise<Response<TData>>, as in the base class.
+  override request<TData>(opts: RequestClient.RequestOptions<TData>) {
     return super.request({ ...opts, uri: opts.uri.replace(/^https:\/\/api(\.[a-z0-9-]+)*\.twilio\.com/, this.baseUrl) });
   }
 }

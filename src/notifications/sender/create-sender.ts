@@ -84,7 +84,8 @@ export function createSender(o: SenderOptions): Sender {
   const batchSize = o.batchSize ?? 50;
   const parallel = o.parallel ?? 32;
   const timeoutMs = o.timeoutMs ?? 15_000;
-  const leaseMs = timeoutMs + 15_000;
+  // Past the call's timeout, a little slack for recording its outcome: a row still Sending after that was left by a crash.
+  const leaseMs = timeoutMs + 5_000;
   const workerId = o.workerId ?? `${os.hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
   const claimDeps = { channels, box, workerId, leaseMs, ...(o.throttles ? { throttles: o.throttles } : {}) };
 

@@ -1,0 +1,76 @@
+import type { OutgoingMessage } from '../channel.ts';
+
+/** Teams refuses messages above about 28 KB; an envelope is kept at or under this many bytes. */
+export const MAX_TEAMS_MESSAGE_BYTES = 28_000;
+
+/** Titles longer than this are cut (a title is a line, not a document). */
+const MAX_TITLE_CHARS = 500;
+
+/** The signed links a card's buttons open. */
+export interface CardLinks {
+  readonly acknowledgeUrl: string | null;
+  readonly resolveUrl: string | null;
+}
+
+const SUBJECT_LABEL: Readonly<Record<string, string>> = {
+  incident: 'Incident',
+  alert: 'Alert',
+  'alert-episode': 'Alert episode',
+  'incident-episode': 'Incident episode',
+};
+
+/** `text` cut to at most `max` characters (whole code points), with `…` when cut. */
+function cut(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+function envelope(message: OutgoingMessage, links: CardLinks, title: string, body: string): Record<string, unknown> {
+  const facts: Array<{ title: string; value: string }> = [];
+  if (message.severity) facts.push({ title: 'Severity', value: message.severity });
+  if (message.subject) facts.push({ title: 'About', value: SUBJECT_LABEL[message.subject.type] ?? message.subject.type });
+  facts.push({ title: 'Reason', value: message.reason });
+  const actions: Array<Record<string, unknown>> = [];
+  if (links.acknowledgeUrl) actions.push({ type: 'Action.OpenUrl', title: 'Acknowledge', url: links.acknowledgeUrl });
+  if (links.resolveUrl) actions.push({ type: 'Action.OpenUrl', title: 'Resolve', url: links.resolveUrl });
+  return {
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        contentUrl: null,
+        content: {
+          type: 'AdaptiveCard',
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          version: '1.4',
+          body: [
+            { type: 'TextBlock', text: title, weight: 'Bolder', size: 'Medium', wrap: true },
+            { type: 'FactSet', facts },
+            { type: 'TextBlock', text: body, wrap: true },
+          ],
+          ...(actions.length > 0 ? { actions } : {}),
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * The JSON a Power Automate "When a Teams webhook request is received" flow posts to a
+ * channel: the message envelope with one Adaptive Card 1.4 (bold title, a fact set of
+ * severity, subject and reason, the body) and `Action.OpenUrl` buttons to the signed
+ * acknowledge / resolve links when there are links. The body is cut (never the links) so that
+ * the whole JSON stays within {@link MAX_TEAMS_MESSAGE_BYTES}.
+ */
+export function teamsEnvelope(message: OutgoingMessage, links: CardLinks): string {
+  const title = cut(message.title, MAX_TITLE_CHARS);
+  let body = message.body;
+  for (;;) {
+    const json = JSON.stringify(envelope(message, links, title, body));
+    const excess = Buffer.byteLength(json) - MAX_TEAMS_MESSAGE_BYTES;
+    if (excess <= 0 || body === '') return json;
+    // Each character is at least one byte of JSON; the ellipsis costs three.
+    body = cut(body, Array.from(body).length - excess - 3);
+    if (body === '…') body = '';
+  }
+}
