@@ -1,3 +1,4 @@
+import { NOTIFICATION_PERMISSION_SUBJECTS } from '../notifications/permission-subjects.ts';
 import { POLICY_PERMISSION_SUBJECTS } from '../policies/permission-subjects.ts';
 import { READ_ALL, ROLES } from './roles.ts';
 
@@ -37,6 +38,7 @@ const SUBJECTS = [
   'On-Call Duty Policy Time Log',
   'Calendar Feed Token',
   ...POLICY_PERMISSION_SUBJECTS,
+  ...NOTIFICATION_PERMISSION_SUBJECTS,
   'Escalation Policy',
   'Escalation Policy Log',
 ] as const;

@@ -22,7 +22,7 @@ import { ResourceRegistry } from '../resources/registry.ts';
 import { ResourceService } from '../resources/service.ts';
 import { ResourceStore } from '../resources/store.ts';
 import type { Clock } from '../storage/clock.ts';
-import type { Db } from '../storage/database.ts';
+import type { Db, Listen } from '../storage/database.ts';
 import { VERSION } from './version.ts';
 import { createNotifications, type Notifications } from '../notifications/services.ts';
 
@@ -34,6 +34,8 @@ export interface AppDeps {
   readonly bodyLimitBytes?: number;
   /** The notification layer (sender, secrets, signed links); a test default with no providers when absent. */
   readonly notifications?: Notifications;
+  /** The database's LISTEN, for live feeds (they poll without it). */
+  readonly listen?: Listen;
 }
 
 export interface App {
@@ -90,9 +92,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerLifecycleRoutes(http, { db: deps.db, clock: deps.clock, registry, service });
   registerScheduleRoutes(http, { db: deps.db, clock: deps.clock, registry });
   registerPolicySimulationRoutes(http, { db: deps.db, clock: deps.clock, registry });
-  registerPolicyRoutes(http, { db: deps.db, clock: deps.clock, registry });
+  registerPolicyRoutes(http, { db: deps.db, clock: deps.clock, registry, notifications });
   registerEscalationPolicyRoutes(http, { db: deps.db, clock: deps.clock });
-  registerNotificationRoutes(http, { db: deps.db, clock: deps.clock, registry, notifications });
+  registerNotificationRoutes(http, { db: deps.db, clock: deps.clock, registry, notifications, ...(deps.listen ? { listen: deps.listen } : {}) });
   await registerIngestRoutes(http, { db: deps.db, clock: deps.clock, ingest: new Ingest(deps.db, deps.clock), rateLimit: limits });
   await http.ready();
   return { http, beginShutdown: () => void (stopping = true) };

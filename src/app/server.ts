@@ -78,6 +78,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       rateLimit: config.rateLimit,
       bodyLimitBytes: config.bodyLimitBytes,
       notifications,
+      ...(storage.database.listen ? { listen: storage.database.listen } : {}),
     });
     http = app.http;
     if (storage.lock) {

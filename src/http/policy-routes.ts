@@ -3,6 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { notFound } from '../errors.ts';
+import { notificationReadiness } from '../notifications/contacts/readiness.ts';
+import type { Notifications } from '../notifications/services.ts';
 import { resolvePolicyTargets } from '../policies/targets.ts';
 import type { ResourceRegistry } from '../resources/registry.ts';
 import { authorize } from '../resources/service.ts';
@@ -18,6 +20,7 @@ const target = z.object({
   teamId: z.guid().nullable(),
   scheduleId: z.guid().nullable(),
   overriddenUserId: z.guid().nullable(),
+  notificationReady: z.boolean().nullable().describe('For `notify`: whether a page can wake the user now (see /api/user/:id/notification-readiness)'),
 });
 
 /**
@@ -25,7 +28,10 @@ const target = z.object({
  * instant (default now), exactly as a run resolves them then: team members, users, whoever is
  * on call in each schedule, overrides applied, a user reached twice paged once. Reads only.
  */
-export function registerPolicyRoutes(app: FastifyInstance, deps: { db: Db; clock: Clock; registry: ResourceRegistry }): void {
+export function registerPolicyRoutes(
+  app: FastifyInstance,
+  deps: { db: Db; clock: Clock; registry: ResourceRegistry; notifications?: Pick<Notifications, 'providersFor'> },
+): void {
   const z$ = app.withTypeProvider<ZodTypeProvider>();
   const policies = deps.registry.get('on-call-duty-policy')!;
   z$.get('/api/on-call-duty-policy/:id/targets', {
@@ -62,6 +68,10 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: { db: Db; clock
     const found = await sql`select 1 from on_call_policy where id = ${id} and project_id = ${actor.projectId}`.execute(deps.db);
     if (found.rows.length === 0) throw notFound(`No ${policies.title} with _id ${id} in this project`);
     const rules = await resolvePolicyTargets(deps.db, { projectId: actor.projectId, policyId: id, at });
+    const notified = rules.flatMap((r) => r.targets.flatMap((t) => (t.kind === 'notify' && 'userId' in t && t.userId ? [t.userId] : [])));
+    const readiness = deps.notifications && notified.length > 0
+      ? await notificationReadiness(deps.db, await deps.notifications.providersFor(actor.projectId), actor.projectId, notified)
+      : new Map<string, { ready: boolean }>();
     return {
       onCallDutyPolicyId: id,
       at: at.toISOString(),
@@ -77,6 +87,7 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: { db: Db; clock
           teamId: 'teamId' in t ? t.teamId : null,
           scheduleId: 'scheduleId' in t ? t.scheduleId : null,
           overriddenUserId: 'overriddenUserId' in t ? t.overriddenUserId : null,
+          notificationReady: t.kind === 'notify' && 'userId' in t && t.userId ? (readiness.get(t.userId)?.ready ?? null) : null,
         })),
       })),
     };

@@ -128,6 +128,8 @@ export interface FakeTwilio {
   failNext(n: number, failure: TwilioFailure): void;
   /** While on, every REST request gets 503 (code 20503). */
   setOutage(on: boolean): void;
+  /** Holds every answer to a POST this long after the resource is created (a slow Twilio: the message is taken, the answer late). */
+  setDelay(ms: number): void;
   /** Creating a message or call to this number fails with 400 and this code (default 21211 for messages, 21217 for calls). */
   rejectNumber(to: string, code?: number): void;
   /** Change a resource's status without a callback (price is filled in as for a callback). */
@@ -302,6 +304,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
   const rejected = new Map<string, number | undefined>();
   const waiters = new Set<() => void>();
   let outage = false;
+  let delayMs = 0;
 
   const findMessage = (s: string): TwilioMessageRecord | undefined => messages.find((m) => m.sid === s);
   const findCall = (s: string): TwilioCallRecord | undefined => calls.find((c) => c.sid === s);
@@ -333,8 +336,13 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
 
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       record.status = status;
-      res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
-      res.end(JSON.stringify(body));
+      const write = () => {
+        if (res.destroyed) return;
+        res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+        res.end(JSON.stringify(body));
+      };
+      if (delayMs > 0 && req.method === 'POST') setTimeout(write, delayMs);
+      else write();
     };
     const error = (status: number, code: number, message: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): void =>
       reply(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status, ...extra }, headers);
@@ -563,6 +571,9 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
     },
     failNext(n, failure) {
       for (let i = 0; i < n; i++) failures.push(failure);
+    },
+    setDelay(ms) {
+      delayMs = ms;
     },
     setOutage(on) {
       outage = on;

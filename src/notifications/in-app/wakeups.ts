@@ -51,6 +51,7 @@ export function createInAppWakeups(o: WakeupOptions): InAppWakeups {
     }
   };
   const start = (): Promise<unknown> => {
+    if (closed) return Promise.resolve();
     if (!o.listen) {
       polling = true;
       return Promise.resolve();

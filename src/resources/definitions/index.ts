@@ -1,4 +1,5 @@
 import type { Resource } from '../definition.ts';
+import { NOTIFICATION_RESOURCES } from '../../notifications/resources.ts';
 import { apiKeyResource } from './api-key.ts';
 import { INCIDENT_RESOURCES } from './incidents/index.ts';
 import { labelResource } from './label.ts';
@@ -24,4 +25,5 @@ export const RESOURCES: readonly Resource[] = [
   ...SCHEDULE_RESOURCES,
   ...POLICY_RESOURCES,
   escalationPolicyLogResource,
+  ...NOTIFICATION_RESOURCES,
 ];

@@ -55,6 +55,23 @@ function envelope(message: OutgoingMessage, links: CardLinks, title: string, bod
   };
 }
 
+/** The bytes `text` takes inside a JSON string (escapes included). */
+const jsonBytes = (text: string): number => Buffer.byteLength(JSON.stringify(text)) - 2;
+
+/** The longest prefix of `text` (whole code points) that takes at most `budget` bytes inside a JSON string, with `…` when cut. */
+function cutToJsonBytes(text: string, budget: number): string {
+  const room = budget - jsonBytes('…');
+  let used = 0;
+  let end = 0;
+  for (const ch of text) {
+    const size = jsonBytes(ch);
+    if (used + size > room) break;
+    used += size;
+    end += ch.length;
+  }
+  return room <= 0 ? '' : `${text.slice(0, end)}…`;
+}
+
 /**
  * The JSON a Power Automate "When a Teams webhook request is received" flow posts to a
  * channel: the message envelope with one Adaptive Card 1.4 (bold title, a fact set of
@@ -64,13 +81,9 @@ function envelope(message: OutgoingMessage, links: CardLinks, title: string, bod
  */
 export function teamsEnvelope(message: OutgoingMessage, links: CardLinks): string {
   const title = cut(message.title, MAX_TITLE_CHARS);
-  let body = message.body;
-  for (;;) {
-    const json = JSON.stringify(envelope(message, links, title, body));
-    const excess = Buffer.byteLength(json) - MAX_TEAMS_MESSAGE_BYTES;
-    if (excess <= 0 || body === '') return json;
-    // Each character is at least one byte of JSON; the ellipsis costs three.
-    body = cut(body, Array.from(body).length - excess - 3);
-    if (body === '…') body = '';
-  }
+  const json = JSON.stringify(envelope(message, links, title, message.body));
+  const excess = Buffer.byteLength(json) - MAX_TEAMS_MESSAGE_BYTES;
+  if (excess <= 0) return json;
+  const body = cutToJsonBytes(message.body, jsonBytes(message.body) - excess);
+  return JSON.stringify(envelope(message, links, title, body));
 }
