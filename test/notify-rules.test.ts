@@ -248,7 +248,7 @@ describe('notification readiness', () => {
     assert.equal((await h.call('GET', url, { key: other.apiKey })).status, 404);
   });
 
-  test('the policy targets show notificationReady for each user to notify', async () => {
+  test('the policy targets and current-on-duty answers show notificationReady', async () => {
     const p = await h.project();
     const ann = await member(h, p, 'Ann');
     const bob = await member(h, p, 'Bob');
@@ -261,5 +261,12 @@ describe('notification readiness', () => {
       [ann.id]: ['notify', true],
       [bob.id]: ['notify', false],
     });
+    // Where a user is on duty now says it too.
+    const duty = (key: string) => h.call('GET', '/api/on-call-duty-policy/current-on-duty-escalation-policies', { key });
+    const annDuty = await duty(ann.key);
+    assert.equal(annDuty.status, 200, JSON.stringify(annDuty.body));
+    assert.equal(annDuty.body.escalationRulesByUser.length, 1);
+    assert.equal(annDuty.body.notificationReady, true);
+    assert.equal((await duty(bob.key)).body.notificationReady, false);
   });
 });

@@ -522,6 +522,18 @@ test('crash recovery: an SMS Twilio got before the crash is recorded Sent with i
   assert.equal(fake.messages.filter((m) => m.to === t.number).length, 1);
 });
 
+test('a retry after Twilio took the message but its answer was lost returns that message instead of texting twice', async () => {
+  const s = await setUp();
+  await requestMessage(h, s.p.projectId, s.ann.id, 'sms', { incidentId: s.incidentId, title: 'Answer lost' });
+  await claimWithoutSending();
+  const send = (await claimWithoutSending()).sends[0]!;
+  const ctx = await contextFor(s.p.projectId);
+  const first = await send.channel.send(send.message, ctx);
+  const retry = await send.channel.send({ ...send.message, attempt: 2 }, ctx);
+  assert.equal(retry.providerMessageId, first.providerMessageId);
+  assert.equal(fake.messages.filter((m) => m.to === s.number).length, 1);
+});
+
 test('crash recovery: a call cut short is recorded Unknown and not placed again', async () => {
   const s = await setUp(['call']);
   await requestMessage(h, s.p.projectId, s.ann.id, 'call', { incidentId: s.incidentId, title: 'Crash during a call' });

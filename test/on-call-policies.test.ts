@@ -561,7 +561,9 @@ describe('previewing a policy', () => {
     const r1 = await rule(h, p, policyId, { order: 1, teams: [ops], users: [ann.id], notificationMethods: [{ method: 'sms', afterMinutes: 0 }] });
     const r2 = await rule(h, p, policyId, { order: 4, escalateAfterInMinutes: 15, onCallSchedules: [scheduleId] });
     const url = (at: string) => `/api/on-call-duty-policy/${policyId}/targets?at=${encodeURIComponent(at)}`;
-    const person = (kind: string, userId: string, teamId: string | null, sched: string | null) => ({ kind, userId, teamId, scheduleId: sched, overriddenUserId: null });
+    // Nobody here has a contact method (and there is no SMTP for the email fallback): not ready.
+    const person = (kind: string, userId: string, teamId: string | null, sched: string | null) =>
+      ({ kind, userId, teamId, scheduleId: sched, overriddenUserId: null, notificationReady: kind === 'notify' ? false : null });
     const before = await h.call('GET', url('2026-02-01T00:00:00Z'), { key: p.apiKey });
     assert.equal(before.status, 200, JSON.stringify(before.body));
     assert.deepEqual(before.body, {
@@ -582,7 +584,7 @@ describe('previewing a policy', () => {
           order: 4,
           escalateAfterInMinutes: 15,
           notificationMethods: null,
-          targets: [{ kind: 'schedule-gap', userId: null, teamId: null, scheduleId, overriddenUserId: null }],
+          targets: [{ kind: 'schedule-gap', userId: null, teamId: null, scheduleId, overriddenUserId: null, notificationReady: null }],
         },
       ],
     });

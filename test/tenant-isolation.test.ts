@@ -38,6 +38,13 @@ const EXTRA_CREATE_DATA: Readonly<Record<string, Row>> = {
   },
   'on-call-duty-policy-user-override': { startsAt: '2026-01-01T00:00:00.000Z', endsAt: '2026-01-02T00:00:00.000Z' },
   'on-call-duty-schedule-temporary': { startsAt: '2026-01-01T00:00:00.000Z', endsAt: '2026-01-02T00:00:00.000Z', shifts: [] },
+  'user-sms': { phone: '+15550001234' },
+  'user-call': { phone: '+15550001234' },
+  'user-webhook': { url: 'http://127.0.0.1:9/hook' },
+  'workspace-destination': { workspaceType: 'Slack', channelId: 'C0123ABCD' },
+  'user-notification-rule': { isOptOut: true },
+  'smtp-config': { hostname: 'smtp.example.com' },
+  'call-sms-config': { twilioAccountSID: 'AC0123456789', twilioPrimaryPhoneNumber: '+15550001234' },
 };
 
 /** How to get a row of a resource the API cannot create. */

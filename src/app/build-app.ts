@@ -54,6 +54,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     bodyLimit,
     genReqId: () => newId(),
     requestIdHeader: 'x-request-id',
+    // Signed action links carry their token in the path (about 150 characters).
+    routerOptions: { maxParamLength: 4000 },
     // Errors fastify raises before routing (a URL with broken percent-encoding, say) answer like every other error.
     frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
       reply.code(400).send({ error: `url: ${err.message}` });
@@ -90,7 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerHealthRoutes(http, { db: deps.db, isShuttingDown: () => stopping });
   registerResourceRoutes(http, registry, service);
   registerLifecycleRoutes(http, { db: deps.db, clock: deps.clock, registry, service });
-  registerScheduleRoutes(http, { db: deps.db, clock: deps.clock, registry });
+  registerScheduleRoutes(http, { db: deps.db, clock: deps.clock, registry, notifications });
   registerPolicySimulationRoutes(http, { db: deps.db, clock: deps.clock, registry });
   registerPolicyRoutes(http, { db: deps.db, clock: deps.clock, registry, notifications });
   registerEscalationPolicyRoutes(http, { db: deps.db, clock: deps.clock });

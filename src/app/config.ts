@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { ProviderEnvironment } from '../notifications/providers/defaults.ts';
 
 const boolish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -54,18 +55,10 @@ const envSchema = z.object({
 });
 
 /** Settings of the notification channels' providers and of the sender. */
-export interface NotifyConfig {
+export interface NotifyConfig extends ProviderEnvironment {
   /** The base URL people and providers reach Vigil at (links in emails, Twilio callbacks). */
   readonly publicUrl: string;
   readonly secretKey: string | undefined;
-  readonly smtpUrl: string | undefined;
-  readonly smtpFrom: string | undefined;
-  readonly twilio: { readonly accountSid: string; readonly authToken: string; readonly fromNumber: string } | undefined;
-  readonly twilioApiUrl: string | undefined;
-  readonly slack: { readonly botToken: string; readonly signingSecret: string | undefined } | undefined;
-  readonly slackApiUrl: string | undefined;
-  readonly webhookAllowPrivate: boolean;
-  readonly webhookAllowedHosts: readonly string[];
   readonly sendTimeoutSeconds: number;
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { actOnDelivery } from '../notifications/inbound/act-on-delivery.ts';
+import { registerActionLinkRoutes } from '../notifications/inbound/action-link-routes.ts';
 import { registerContactRoutes } from '../notifications/contacts/routes.ts';
 import type { InboundDeps } from '../notifications/channels/channel.ts';
 import type { Notifications } from '../notifications/services.ts';
@@ -34,6 +35,7 @@ export function registerNotificationRoutes(app: FastifyInstance, deps: Notificat
     act: (a) => actOnDelivery(deps.db, deps.clock, a),
   };
   for (const channel of n.channels) channel.inbound?.(app, inbound);
+  registerActionLinkRoutes(app, inbound);
   registerContactRoutes(app, deps);
   registerInAppRoutes(app, { db: deps.db, clock: deps.clock, ...(deps.listen ? { listen: deps.listen } : {}) });
 }

@@ -3,6 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isMember } from '../access/users.ts';
 import { notFound } from '../errors.ts';
+import { notificationReadiness } from '../notifications/contacts/readiness.ts';
+import type { Notifications } from '../notifications/services.ts';
 import { scheduleOnCallAt, scheduleShifts, shiftJson, userShifts } from '../on-call/shift-queries.ts';
 import { currentDuty, type DutyLink } from '../policies/current-duty.ts';
 import type { ResourceRegistry } from '../resources/registry.ts';
@@ -35,7 +37,10 @@ const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody 
  * sees only its own project (another project's id is a 404). Also registers the iCal feeds
  * (`registerCalendarRoutes`).
  */
-export function registerScheduleRoutes(app: FastifyInstance, deps: { db: Db; clock: Clock; registry: ResourceRegistry }): void {
+export function registerScheduleRoutes(
+  app: FastifyInstance,
+  deps: { db: Db; clock: Clock; registry: ResourceRegistry; notifications?: Pick<Notifications, 'providersFor'> },
+): void {
   registerCalendarRoutes(app, deps);
   const z$ = app.withTypeProvider<ZodTypeProvider>();
   const schedules = deps.registry.get('on-call-duty-policy-schedule')!;
@@ -166,6 +171,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: { db: Db; clo
           escalationRulesByTeam: z.array(z.object({ ...dutyLink, teamId: z.guid(), team: named })),
           escalationRulesBySchedule: z.array(z.object({ ...dutyLink, onCallDutyPolicyScheduleId: z.guid(), onCallDutyPolicySchedule: named })),
           onCallSchedules: z.array(z.object({ _id: z.guid(), name: z.string(), timezone: z.string(), onCallUntil: z.string(), origin })),
+          notificationReady: z.boolean().optional().describe('Whether a page can wake the user now (see /api/user/:id/notification-readiness); absent without a user'),
         }),
         ...errors,
       },
@@ -181,6 +187,9 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: { db: Db; clo
       if (!(await isMember(deps.db, actor.projectId, userId))) throw notFound(`No ${users.title} with _id ${userId} in this project`);
     }
     const duty = userId ? await currentDuty(deps.db, actor.projectId, userId, deps.clock.now()) : { links: [], onCallSchedules: [] };
+    const readiness = userId && deps.notifications
+      ? (await notificationReadiness(deps.db, await deps.notifications.providersFor(actor.projectId), actor.projectId, [userId])).get(userId)
+      : undefined;
     const item = (l: DutyLink) => ({
       _id: l.linkId,
       projectId: actor.projectId,
@@ -205,6 +214,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: { db: Db; clo
         onCallUntil: onCall.until.toISOString(),
         origin: onCall.origin,
       })),
+      ...(readiness ? { notificationReady: readiness.ready } : {}),
     };
   });
 }

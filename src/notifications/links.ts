@@ -29,7 +29,7 @@ export function createLinkSigner(box: SecretBox, clock: Clock) {
       return `${body}.${box.sign(body)}`;
     },
     /** The claim of a token, or a reason it is refused (altered, expired, malformed). */
-    verify(token: string): LinkClaim | { error: string } {
+    verify(token: string): LinkClaim | { error: string; expired?: true } {
       const [body, sig] = token.split('.');
       if (!body || !sig || token.length > 1000) return { error: 'the link is malformed' };
       const want = Buffer.from(box.sign(body));
@@ -44,7 +44,7 @@ export function createLinkSigner(box: SecretBox, clock: Clock) {
       if (typeof parsed.d !== 'string' || (parsed.a !== 'acknowledge' && parsed.a !== 'resolve') || typeof parsed.e !== 'number') {
         return { error: 'the link is malformed' };
       }
-      if (parsed.e * 1000 <= clock.now().getTime()) return { error: 'the link has expired' };
+      if (parsed.e * 1000 <= clock.now().getTime()) return { error: 'the link has expired', expired: true };
       return { deliveryId: parsed.d, action: parsed.a, expiresAt: parsed.e };
     },
   };

@@ -63,7 +63,7 @@ export interface HarnessOptions {
    * Turns the sender on: `runEngine` and `advance` then send due messages through the channels
    * with these provider settings (loopback fakes), on the fake clock.
    */
-  readonly notifications?: { readonly providers?: Partial<ProviderSettings>; readonly publicUrl?: string };
+  readonly notifications?: { readonly providers?: Partial<ProviderSettings>; readonly publicUrl?: string; readonly timeoutMs?: number };
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -74,6 +74,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     clock,
     secretKey: 'test-secret-key-0123456789abcdef',
     publicUrl: opts.notifications?.publicUrl ?? 'http://vigil.test',
+    ...(opts.notifications?.timeoutMs ? { timeoutMs: opts.notifications.timeoutMs } : {}),
     defaults: {
       smtp: null,
       twilio: null,

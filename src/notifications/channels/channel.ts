@@ -122,6 +122,8 @@ export interface Channel {
    * by API key, and refuse anything unsigned or wrongly signed with nothing changed.
    */
   readonly inbound?: (app: FastifyInstance, deps: InboundDeps) => void;
+  /** Releases what the channel keeps open (connection pools); called when the sender stops. */
+  close?(): void | Promise<void>;
 }
 
 /** What a channel's inbound endpoints work with. */

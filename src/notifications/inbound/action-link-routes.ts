@@ -42,7 +42,7 @@ function refuse(req: FastifyRequest, reply: FastifyReply, r: Refusal): FastifyRe
 async function resolve(deps: InboundDeps, token: string): Promise<{ claim: LinkClaim; delivery: LinkedDelivery } | Refusal> {
   const claim = deps.links.verify(token);
   if ('error' in claim) {
-    return claim.error === 'the link has expired'
+    return claim.expired
       ? { status: 410, heading: 'This link has expired', message: 'token: the link has expired (links work for 7 days); open Vigil to act on it instead.' }
       : { status: 400, heading: 'This link is not valid', message: `token: ${claim.error}; nothing was changed.` };
   }
@@ -54,7 +54,7 @@ async function resolve(deps: InboundDeps, token: string): Promise<{ claim: LinkC
   return { claim, delivery };
 }
 
-const tokenOf = (params: { token?: string; '*'?: string }): string => params.token ?? params['*'] ?? '';
+const tokenOf = (params: { token?: string }): string => params.token ?? '';
 
 /**
  * The signed acknowledge / resolve links of emails, Teams cards and webhook bodies, at
@@ -67,8 +67,7 @@ const tokenOf = (params: { token?: string; '*'?: string }): string => params.tok
  * gone or about nothing a 404, each with nothing changed. Pages are HTML; a caller that
  * accepts only JSON gets `{"outcome", ...}` or `{"error"}`.
  *
- * Tokens are longer than fastify's default 100-character parameter limit, so each route is
- * also mounted as a hidden wildcard; both read the same token.
+ * Tokens are longer than fastify's default 100-character parameter limit: the app raises it.
  */
 export function registerActionLinkRoutes(app: FastifyInstance, deps: InboundDeps): void {
   void app.register(async (scope) => {
@@ -123,7 +122,5 @@ export function registerActionLinkRoutes(app: FastifyInstance, deps: InboundDeps
         params: z.object({ token: TOKEN_PARAM }),
       },
     }, (req, reply) => act(req, reply, tokenOf(req.params)));
-    r.get(`${ACTION_PATH}/*`, { logLevel: QUIET, schema: { hide: true, params: z.object({ '*': TOKEN_PARAM }) } }, (req, reply) => show(req, reply, tokenOf(req.params)));
-    r.post(`${ACTION_PATH}/*`, { logLevel: QUIET, schema: { hide: true, params: z.object({ '*': TOKEN_PARAM }) } }, (req, reply) => act(req, reply, tokenOf(req.params)));
   });
 }

@@ -205,6 +205,7 @@ export function createSender(o: SenderOptions): Sender {
     },
     async stop() {
       await loop?.stop();
+      await Promise.all(o.channels.map((c) => c.close?.()));
     },
   };
 }

@@ -1,7 +1,7 @@
 import { PermanentFailure, type Channel, type ChannelContext, type OutgoingMessage, type SendOutcome } from '../channel.ts';
 import { classifySmtpError, refusedRecipientFailure } from './classify-smtp-error.ts';
 import { renderEmail } from './render-email.ts';
-import { transportFor, type MailSent } from './smtp-transport.ts';
+import { closeSmtpTransports, transportFor, type MailSent } from './smtp-transport.ts';
 
 /** The Message-ID of a delivery's email: the same on every retry, so a receiver can tell a resend from a new message. */
 export function emailMessageId(deliveryId: string): string {
@@ -23,6 +23,7 @@ export const emailChannel: Channel = {
   method: 'email',
   medium: 'EMAIL',
   contactKind: 'email',
+  close: () => closeSmtpTransports(),
   async send(message: OutgoingMessage, ctx: ChannelContext): Promise<SendOutcome> {
     const smtp = ctx.providers.smtp;
     if (!smtp) throw new PermanentFailure('no SMTP server configured', 'NOT_CONFIGURED');

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, badRequest, invalidField, unauthorized } from '../../../errors.ts';
 import type { ActionResult } from '../../inbound/act-on-delivery.ts';
@@ -52,7 +53,7 @@ export function registerSlackInteractivity(app: FastifyInstance, deps: InboundDe
       done(new AppError(415, `Content-Type: ${sent ? `${sent.split(';')[0]} is not supported` : 'is missing'}; send application/x-www-form-urlencoded`), undefined);
     });
 
-    scope.post(
+    scope.withTypeProvider<ZodTypeProvider>().post(
       SLACK_INTERACTIVITY_PATH,
       {
         schema: {

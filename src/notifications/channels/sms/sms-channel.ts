@@ -6,9 +6,9 @@ import { TWILIO_PATHS } from '../twilio/paths.ts';
 import { registerSmsRoutes } from './sms-routes.ts';
 import { smsText } from './sms-text.ts';
 
-/** Recent messages to a number searched when recovering a stranded send. */
+/** Recent messages to a number searched for one already sent. */
 const LOOKUP_PAGE = 50;
-/** Slack allowed between Vigil's clock and Twilio's when matching a stranded send. */
+/** Slack allowed between Vigil's clock and Twilio's when matching a message already sent. */
 const CLOCK_SLACK_MS = 10 * 60_000;
 
 function recipientOf(message: OutgoingMessage): string {
@@ -17,13 +17,22 @@ function recipientOf(message: OutgoingMessage): string {
   return to;
 }
 
+/** How far back a retry looks for an earlier attempt that Twilio took after all (retries end well within it). */
+const RETRY_LOOKBACK_MS = 2 * 3_600_000;
+
 /**
  * Sends an SMS through Twilio (`Messages.json`) from the account's number, with Vigil's
- * status callback. Twilio's SID is the provider's message id.
+ * status callback. Twilio's SID is the provider's message id. A retry first asks Twilio
+ * whether an earlier attempt went out after all (an answer lost to a timeout or a reset)
+ * and answers that message instead of texting the person twice.
  */
 async function send(message: OutgoingMessage, ctx: ChannelContext): Promise<SendOutcome> {
   const account = requireTwilio(ctx.providers);
   const to = recipientOf(message);
+  if (message.attempt > 1) {
+    const earlier = await lookup(message, ctx, new Date(ctx.clock.now().getTime() - RETRY_LOOKBACK_MS));
+    if (earlier) return earlier;
+  }
   const sent = await twilioApi(account, ctx.timeoutMs).sendMessage({
     to,
     from: account.fromNumber,
@@ -34,9 +43,9 @@ async function send(message: OutgoingMessage, ctx: ChannelContext): Promise<Send
 }
 
 /**
- * After a crash mid-send: asks Twilio for the newest messages to the number from the
- * account's number and answers the one with exactly this text created since the attempt
- * began (less some clock slack), or null when Twilio has none (the SMS is then sent again).
+ * Whether Twilio holds this message (after a crash mid-send, or before a retry): the newest
+ * messages to the number from the account's number are searched for exactly this text,
+ * created since `sentAfter` (less some clock slack). Null when there is none (it is then sent).
  */
 async function lookup(message: OutgoingMessage, ctx: ChannelContext, sentAfter: Date): Promise<SendOutcome | null> {
   const account = requireTwilio(ctx.providers);
