@@ -398,8 +398,11 @@ async function stopExecution(tx: Db, exec: ExecutionRow, cause: StopCause, now: 
   }
 }
 
+/** The channels a page can be acknowledged through, named in the run's message (`... by user X via sms`). */
+const NOTIFICATION_CHANNELS = new Set(['sms', 'call', 'email', 'slack', 'teams', 'webhook', 'in-app']);
+
 function describeCause(own: SubjectRef | null, cause: StopCause): string {
-  const channel = cause.via && !['api', 'system'].includes(cause.via) ? ` via ${cause.via}` : '';
+  const channel = cause.via && NOTIFICATION_CHANNELS.has(cause.via) ? ` via ${cause.via}` : '';
   const by = cause.userId ? ` by user ${cause.userId}${channel}` : channel;
   const same = own !== null && own.type === cause.subject.type && own.id === cause.subject.id;
   const name = subjectLabel(cause.subject.type).toLowerCase();
