@@ -153,6 +153,8 @@ test(`a server killed ${KILLS} times with escalations in flight runs every step 
       last = `incidents ${incidents}, completed runs ${completed}`;
       return incidents >= accepted.size && completed === incidents;
     }, () => last);
+    // The last runs' requests were written as they completed; the sender (woken by their insert) expands them within moments.
+    await sleep(2_000);
   }
   t.diagnostic(`settled at ${Date.now() - started} ms`);
   assert.equal(await server.stop('SIGTERM'), 0, server.output().slice(-2000));

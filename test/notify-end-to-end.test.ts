@@ -179,6 +179,25 @@ test('a PagerDuty trigger pages SMS, then voice, then email and Slack; an SMS re
     assert.equal(d.attempt_list.length, 1, JSON.stringify(d.attempt_list));
     assert.equal(d.attempt_list[0].status, 'Sent');
   }
+
+  // The same story over the API: every message with its status and cost, every attempt.
+  const listed = await h.call('POST', '/api/notification-delivery/get-list?limit=100', {
+    key: s.key,
+    body: { query: { alertId }, select: { medium: true, status: true, recipient: true, costInUSDCents: true }, sort: { createdAt: 1 } },
+  });
+  assert.equal(listed.status, 200, JSON.stringify(listed.body));
+  const story = listed.body.data as { medium: string; status: string; recipient: string; costInUSDCents: number | null }[];
+  assert.deepEqual(story.map((d) => [d.medium, d.status, d.recipient]).sort(), [
+    ['EMAIL', 'Sent', s.secondary.email],
+    ['SLACK', 'Sent', s.secondary.channel],
+    ['SMS', 'Delivered', s.primary.sms],
+    ['VOICE', 'Delivered', s.primary.call],
+  ]);
+  for (const d of story.filter((x) => x.medium === 'SMS' || x.medium === 'VOICE')) assert.ok(typeof d.costInUSDCents === 'number' && d.costInUSDCents > 0, JSON.stringify(d));
+  const attempts = await h.call('POST', '/api/notification-attempt/count', { key: s.key, body: { query: { status: 'Sent' } } });
+  assert.equal(attempts.body.count, 4);
+  // Deliveries cannot be written over the API.
+  assert.equal((await h.call('POST', '/api/notification-delivery', { key: s.key, body: { data: { title: 'x' } } })).status, 405);
 });
 
 test('a provider outage of 5 minutes: after recovery every message is delivered exactly once, each failed attempt recorded', async () => {

@@ -79,6 +79,15 @@ const EXISTING_ROW: Readonly<Record<string, (p: CreatedProject) => Promise<strin
       values (${id}, ${p.projectId}, ${randomUUID()}, ${'0'.repeat(32)}, 'iso', ${randomUUID()}, 'start', 1, 'L0', ${now}, ${now}, ${now}, ${now}, ${now})`.execute(h.database.db);
     return id;
   },
+  'notification-delivery': (p) => deliveryRow(p),
+  'notification-attempt': async (p) => {
+    const deliveryId = await deliveryRow(p);
+    const id = randomUUID();
+    const now = h.clock.now();
+    await sql`insert into notification_attempt (id, project_id, delivery_id, attempt_no, status, started_at, created_at, updated_at)
+      values (${id}, ${p.projectId}, ${deliveryId}, 1, 'Sent', ${now}, ${now}, ${now})`.execute(h.database.db);
+    return id;
+  },
   'change-event': async (p) => {
     const id = randomUUID();
     const now = h.clock.now();
@@ -87,6 +96,17 @@ const EXISTING_ROW: Readonly<Record<string, (p: CreatedProject) => Promise<strin
     return id;
   },
 };
+
+/** A delivery row of the project, written as the sender writes one. */
+async function deliveryRow(p: CreatedProject): Promise<string> {
+  const id = randomUUID();
+  const now = h.clock.now();
+  await sql`insert into notification_delivery (id, project_id, outbox_id, medium, method, reason, user_id, recipient, title, body, status,
+      created_at, updated_at)
+    values (${id}, ${p.projectId}, ${randomUUID()}, 'EMAIL', 'email', 'on-call-policy', ${p.userId}, 'iso@example.com', 'iso', 'iso', 'Sent',
+      ${now}, ${now})`.execute(h.database.db);
+  return id;
+}
 
 /** Creates a row of `source` over the API, then returns the newest row of the read-only `resource` it produced. */
 async function newestOf(resource: string, source: string, p: CreatedProject): Promise<string> {

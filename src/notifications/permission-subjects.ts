@@ -13,4 +13,6 @@ export const NOTIFICATION_PERMISSION_SUBJECTS = [
   'SMTP Config',
   'Call and SMS Config',
   'Slack Config',
+  'Notification Delivery',
+  'Notification Attempt',
 ] as const;

@@ -9,8 +9,9 @@ import { callSmsConfigResource } from './providers/call-sms-config.ts';
 import { slackConfigResource } from './providers/slack-config.ts';
 import { smtpConfigResource } from './providers/smtp-config.ts';
 import { userNotificationRuleResource } from './rules/user-notification-rule.ts';
+import { notificationAttemptResource, notificationDeliveryResource } from './deliveries/delivery-resource.ts';
 
-/** The notification layer's resources: contact methods, personal rules and per-project provider settings. */
+/** The notification layer's resources: contact methods, personal rules, per-project provider settings, and the read-only deliveries and attempts. */
 export const NOTIFICATION_RESOURCES: readonly Resource[] = [
   userEmailResource,
   userSmsResource,
@@ -22,4 +23,6 @@ export const NOTIFICATION_RESOURCES: readonly Resource[] = [
   smtpConfigResource,
   callSmsConfigResource,
   slackConfigResource,
+  notificationDeliveryResource,
+  notificationAttemptResource,
 ];

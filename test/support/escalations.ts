@@ -145,6 +145,8 @@ export interface Progress {
   readonly unconsumedEvents: number;
   /** Steps (jobs after a rule) run so far. */
   readonly stepsDone: number;
+  /** Notification requests the sender has not settled yet (pending or in flight). */
+  readonly unsentRequests: number;
 }
 
 export async function progress(db: Db, projectId: string): Promise<Progress> {
@@ -156,13 +158,14 @@ export async function progress(db: Db, projectId: string): Promise<Progress> {
         and status in ('Scheduled', 'Started', 'Executing')) as running,
       (select count(*)::int from job where project_id = ${projectId} and state = 'pending') as "pendingJobs",
       (select count(*)::int from domain_event where project_id = ${projectId} and consumed_at is null) as "unconsumedEvents",
-      (select count(*)::int from job where project_id = ${projectId} and kind = 'on-call.execute-rule' and state = 'done') as "stepsDone"`.execute(db);
+      (select count(*)::int from job where project_id = ${projectId} and kind = 'on-call.execute-rule' and state = 'done') as "stepsDone",
+      (select count(*)::int from notification_outbox where project_id = ${projectId} and status in ('Pending', 'Sending')) as "unsentRequests"`.execute(db);
   return r.rows[0]!;
 }
 
-/** Whether everything started has finished: a run per subject, none running, no job pending, every event consumed. */
+/** Whether everything started has finished: a run per subject, none running, no job pending, every event consumed, every request settled. */
 export function isSettled(p: Progress): boolean {
-  return p.executions === p.subjects && p.running === 0 && p.pendingJobs === 0 && p.unconsumedEvents === 0;
+  return p.executions === p.subjects && p.running === 0 && p.pendingJobs === 0 && p.unconsumedEvents === 0 && p.unsentRequests === 0;
 }
 
 /** Polls `check` every 250 ms until it answers true; throws with the last `describe()` after `ms`. */
@@ -192,8 +195,8 @@ const SAMPLE = 5;
  * Checks, in SQL on the project's rows, that every incident and alert has exactly one run;
  * that every run completed every pass over every rule; and that for every (run, pass, rule)
  * exactly the rule's users have one timeline row, one user notification log row and one
- * outbox row each (counted per natural key and per idempotency key, with nothing else
- * written); that every step job ran once, on its first attempt; that no job is pending or
+ * outbox request each (counted per natural key and per idempotency key, with nothing else
+ * written), each expanded by the sender exactly once; that every step job ran once, on its first attempt; that no job is pending or
  * dead and every domain event was consumed without error.
  */
 export async function checkEscalations(db: Db, projectId: string, policy: EscalationPolicy): Promise<EscalationCheck> {
@@ -218,7 +221,7 @@ export async function checkEscalations(db: Db, projectId: string, policy: Escala
       (select count(*)::int from on_call_policy_execution where project_id = ${projectId}) as executions,
       (select count(*)::int from on_call_policy_execution_timeline where project_id = ${projectId}) as timeline,
       (select count(*)::int from user_notification_log where project_id = ${projectId}) as user_logs,
-      (select count(*)::int from notification_outbox where project_id = ${projectId}) as outbox,
+      (select count(*)::int from notification_outbox where project_id = ${projectId} and parent_id is null) as outbox,
       (select count(*)::int from job where project_id = ${projectId} and kind = 'on-call.execute-rule') as step_jobs`);
 
   // One run per subject: none lost, none doubled.
@@ -275,10 +278,15 @@ export async function checkEscalations(db: Db, projectId: string, policy: Escala
         from on_call_policy_execution e cross join (${expectedRows}) x where e.project_id = ${projectId}),
       got as (select on_call_duty_policy_execution_log_id as execution_id, (payload->>'repeat')::int as repeat,
           (payload->>'ruleOrder')::int as rule_order, user_id, count(*)::int as n, min(idempotency_key) as key
-        from notification_outbox where project_id = ${projectId} group by 1, 2, 3, 4)
+        from notification_outbox where project_id = ${projectId} and parent_id is null group by 1, 2, 3, 4)
     select execution_id, repeat, rule_order, user_id, coalesce(got.n, 0) as n, want.execution_id is not null as expected, got.key
     from want full join got using (execution_id, repeat, rule_order, user_id)
     where got.n is distinct from 1 or want.execution_id is null or got.key <> want.key`));
+  // The sender expands each step's request (the users have no personal rules: email, the fallback) exactly once.
+  report('step requests not expanded into exactly one email request', await q(sql`select p.id, p.status, count(c.id)::int as children
+    from notification_outbox p left join notification_outbox c on c.parent_id = p.id
+    where p.project_id = ${projectId} and p.parent_id is null and p.status <> 'Cancelled'
+    group by p.id, p.status having count(c.id) <> 1 or p.status <> 'Expanded'`));
   report('outbox rows not tied to their user notification log row', await q(sql`select o.id from notification_outbox o
     left join user_notification_log u on u.id = o.user_notification_log_id
     where o.project_id = ${projectId} and (u.id is null or u.user_id <> o.user_id or u.execution_id <> o.on_call_duty_policy_execution_log_id)`));

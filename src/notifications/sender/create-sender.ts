@@ -11,6 +11,7 @@ import type { Method } from '../model.ts';
 import type { ProviderSettings } from '../providers/settings.ts';
 import type { SecretBox } from '../secrets.ts';
 import { claimDue, type ClaimedSend } from './claim.ts';
+import { createLimiter } from './limiter.ts';
 import { failureText, recordOutcome } from './record-outcome.ts';
 import { claimStranded, recordResolution, resolveStranded } from './recover.ts';
 import type { ThrottleRule } from './throttle.ts';
@@ -39,6 +40,8 @@ export interface SenderOptions {
   readonly batchSize?: number;
   /** Provider calls in flight at once (default 32). */
   readonly parallel?: number;
+  /** Outcomes recorded at once, each a transaction on a pooled connection (default 3). */
+  readonly recorders?: number;
   /** Longest a provider call may take (default 15 s). */
   readonly timeoutMs?: number;
   /** The fallback poll, should LISTEN fail (default 30 s). */
@@ -83,6 +86,7 @@ export function createSender(o: SenderOptions): Sender {
   const channels = new Map<Method, Channel>(o.channels.map((c) => [c.method, c]));
   const batchSize = o.batchSize ?? 50;
   const parallel = o.parallel ?? 32;
+  const recording = createLimiter(o.recorders ?? 3);
   const timeoutMs = o.timeoutMs ?? 15_000;
   // Past the call's timeout, a little slack for recording its outcome: a row still Sending after that was left by a crash.
   const leaseMs = timeoutMs + 5_000;
@@ -136,13 +140,13 @@ export function createSender(o: SenderOptions): Sender {
     const stranded = await db.transaction().execute((tx) => claimStranded(tx, claimDeps, clock.now(), batchSize));
     await inParallel(stranded, async (s) => {
       const resolution = await resolveStranded(s, await contextFor(s.message, cache));
-      await recordResolution(db, s, resolution, clock.now());
+      await recording(() => recordResolution(db, s, resolution, clock.now()));
       logger.warn({ deliveryId: s.message.deliveryId, method: s.message.method, resolution: resolution.kind }, 'notifications: resolved a message left sending by a stopped process');
     });
     const claimed = await db.transaction().execute((tx) => claimDue(tx, claimDeps, clock.now(), batchSize));
     await inParallel(claimed.sends, async (s) => {
       const result = await callProvider(s, cache);
-      const outcome = await recordOutcome(db, s, result, clock.now());
+      const outcome = await recording(() => recordOutcome(db, s, result, clock.now()));
       if (outcome === 'sent') sent += 1;
       else if (outcome === 'retry') retried += 1;
       else failed += 1;
