@@ -138,9 +138,10 @@ async function main(): Promise<void> {
   try {
     const { projectId, userId, apiKey } = await createProject(db.db, systemClock, { name: 'Bench', ownerEmail: `bench-${process.pid}@example.com` });
     const now = new Date();
-    const hook = newId();
-    await sql`insert into contact_method (id, project_id, user_id, kind, address, is_verified, created_at, updated_at)
-      values (${hook}, ${projectId}, ${userId}, 'webhook', ${receiver.url}, true, ${now}, ${now})`.execute(db.db);
+    const api = new Api(server.url, apiKey);
+    // A webhook made as users make one (its signing secret sealed by the server), then verified.
+    const hook = (await api.create('user-webhook', { userId, url: receiver.url }))._id as string;
+    await sql`update contact_method set is_verified = true where id = ${hook}`.execute(db.db);
 
     const insertRows = async (rows: { tag: string; method: string; contact: string }[]) => {
       const t = new Date();
@@ -190,7 +191,6 @@ async function main(): Promise<void> {
 
     // (c) PagerDuty trigger → first provider request.
     log(`(c) ${S.rate} triggers/s for ${S.seconds} s`);
-    const api = new Api(server.url, apiKey);
     const policy = await api.create('on-call-duty-policy', { name: 'Bench' });
     await api.create('on-call-duty-policy-escalation-rule', { onCallDutyPolicyId: policy._id, name: 'Now', order: 1, escalateAfterInMinutes: 30,
       notificationMethods: [{ method: 'webhook', afterMinutes: 0 }] }, { users: [userId], teams: [], onCallSchedules: [] });
@@ -212,6 +212,15 @@ async function main(): Promise<void> {
     const seen = accepted.filter((r) => receiver.arrivals.has(`c${r.n}`));
     const fromAccept = spread(seen.map((r) => receiver.arrivals.get(`c${r.n}`)! - r.doneAt));
     const fromSend = spread(seen.map((r) => receiver.arrivals.get(`c${r.n}`)! - r.sentAt));
+    // Where the time went: alert stored → its page requested (the engine's run start) → claimed → provider took it.
+    const stages = await sql<{ engine: number; claim: number; send: number }>`select
+        extract(epoch from (o.created_at - a.created_at)) * 1000 as engine,
+        extract(epoch from (d.created_at - o.created_at)) * 1000 as claim,
+        extract(epoch from (d.sent_at - d.created_at)) * 1000 as send
+      from alert a join notification_outbox o on o.alert_id = a.id and o.parent_id is null
+        join notification_outbox c on c.parent_id = o.id join notification_delivery d on d.outbox_id = c.id
+      where a.project_id = ${projectId}`.execute(db.db);
+    const stage = (k: 'engine' | 'claim' | 'send') => spread(stages.rows.map((r) => Number(r[k])));
     const dup = await sql<{ n: string }>`select count(*) as n from notification_delivery where project_id = ${projectId} and status = 'Sent'`.execute(db.db);
 
     lines.push(...reportHeading('### bench:notify (vigil serve on PostgreSQL; loopback fakes)'));
@@ -221,6 +230,11 @@ async function main(): Promise<void> {
       ['(b) SMS through the pipeline (fake Twilio)', S.bSms, '-', '-', '-', fmt(smsRate, 0), '≥ 500/s'],
       ['(c) trigger 202 → first webhook', fromAccept.n, fmt(fromAccept.p50), fmt(fromAccept.p99), fmt(fromAccept.max), `${fmt(accepted.length / S.seconds, 0)} sent`, 'p99 ≤ 250 ms'],
       ['(c) trigger sent → first webhook', fromSend.n, fmt(fromSend.p50), fmt(fromSend.p99), fmt(fromSend.max), '', ''],
+    ]));
+    lines.push('', ...markdownTable(['(c) stage', 'p50 ms', 'p99 ms', 'max ms'], 1, [
+      ['alert stored → page requested (engine)', fmt(stage('engine').p50), fmt(stage('engine').p99), fmt(stage('engine').max)],
+      ['page requested → claimed (sender)', fmt(stage('claim').p50), fmt(stage('claim').p99), fmt(stage('claim').max)],
+      ['claimed → provider took it', fmt(stage('send').p50), fmt(stage('send').p99), fmt(stage('send').max)],
     ]));
     lines.push(...reportFooter([], [
       `triggers accepted ${accepted.length}/${load.results.length}; deliveries Sent ${dup.rows[0]?.n}; machine busy during (b) webhooks ${busy0 !== null && busy1 !== null ? fmt((busy1 - busy0) / 1000, 1) : '-'} s CPU`,

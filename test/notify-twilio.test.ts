@@ -489,8 +489,7 @@ async function contextFor(projectId: string): Promise<ChannelContext> {
 test('crash recovery: an SMS Twilio got before the crash is recorded Sent with its SID, not sent twice; one it never got is sent once', async () => {
   const s = await setUp();
   await requestMessage(h, s.p.projectId, s.ann.id, 'sms', { incidentId: s.incidentId, title: 'Crash before recording' });
-  // Expand the request into its per-contact row, then claim that row and send it, recording nothing.
-  await claimWithoutSending();
+  // Claim the request (expanded into its per-contact row in the same pass) and send it, recording nothing.
   const claimed = await claimWithoutSending();
   assert.equal(claimed.sends.length, 1);
   const send = claimed.sends[0]!;
@@ -510,7 +509,6 @@ test('crash recovery: an SMS Twilio got before the crash is recorded Sent with i
 
   const t = await setUp();
   await requestMessage(h, t.p.projectId, t.ann.id, 'sms', { incidentId: t.incidentId, title: 'Crash before sending' });
-  await claimWithoutSending();
   assert.equal((await claimWithoutSending()).sends.length, 1);
   assert.equal(fake.messages.filter((m) => m.to === t.number).length, 0);
   await h.advance(31_000);
@@ -525,7 +523,6 @@ test('crash recovery: an SMS Twilio got before the crash is recorded Sent with i
 test('a retry after Twilio took the message but its answer was lost returns that message instead of texting twice', async () => {
   const s = await setUp();
   await requestMessage(h, s.p.projectId, s.ann.id, 'sms', { incidentId: s.incidentId, title: 'Answer lost' });
-  await claimWithoutSending();
   const send = (await claimWithoutSending()).sends[0]!;
   const ctx = await contextFor(s.p.projectId);
   const first = await send.channel.send(send.message, ctx);
@@ -537,7 +534,6 @@ test('a retry after Twilio took the message but its answer was lost returns that
 test('crash recovery: a call cut short is recorded Unknown and not placed again', async () => {
   const s = await setUp(['call']);
   await requestMessage(h, s.p.projectId, s.ann.id, 'call', { incidentId: s.incidentId, title: 'Crash during a call' });
-  await claimWithoutSending();
   const claimed = await claimWithoutSending();
   await claimed.sends[0]!.channel.send(claimed.sends[0]!.message, await contextFor(s.p.projectId));
   await h.advance(31_000);

@@ -67,6 +67,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       defaults: providerDefaults(config.notify),
       logger,
       timeoutMs: config.notify.sendTimeoutSeconds * 1000,
+      // The embedded database has one connection: a second claimer would only queue.
+      claimers: storage.database.engine === 'postgres' ? 2 : 1,
       ...(storage.database.listen ? { listen: storage.database.listen } : {}),
     });
     logNotificationSetup(logger, notifications.defaults);

@@ -34,6 +34,8 @@ export interface NotificationOptions {
   readonly logger?: EngineLogger;
   readonly listen?: Listen;
   readonly timeoutMs?: number;
+  /** Claim transactions side by side (see `SenderOptions.claimers`). */
+  readonly claimers?: number;
   readonly channels?: readonly Channel[];
   readonly throttles?: Readonly<Partial<Record<Method, ThrottleRule>>>;
 }
@@ -58,6 +60,7 @@ export function createNotifications(o: NotificationOptions): Notifications {
     ...(o.logger ? { logger: o.logger } : {}),
     ...(o.listen ? { listen: o.listen } : {}),
     ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+    ...(o.claimers ? { claimers: o.claimers } : {}),
     ...(o.throttles ? { throttles: o.throttles } : {}),
   });
   return { box, links, publicUrl, defaults: o.defaults, channels, sender, providersFor };

@@ -4,10 +4,10 @@ import { newId } from '../../storage/ids.ts';
 import type { Channel, OutgoingMessage } from '../channels/channel.ts';
 import { MEDIUM_OF, type FailedReason, type IgnoredReason, type Method } from '../model.ts';
 import type { SecretBox } from '../secrets.ts';
-import { contactChildren, personalRuleChildren, writeChildren } from './expand.ts';
-import { buildMessage, loadContact, loadUser, recipientOf, type ContactRow } from './message.ts';
+import { contactChildren, personalRuleChildren, writeChildren, type ChildSpec } from './expand.ts';
+import { buildMessage, loadContactAndUser, loadUser, recipientOf, type ContactRow } from './message.ts';
 import { CORRELATION_COLUMNS, OUTBOX_COLUMNS, type OutboxRow } from './outbox-row.ts';
-import { throttleCheck, type ThrottleRule } from './throttle.ts';
+import { contentKey, throttleCheck, type ThrottleRule } from './throttle.ts';
 
 /** A message claimed for sending: its outbox row is `Sending` under a lease, its delivery and attempt rows written. */
 export interface ClaimedSend {
@@ -48,82 +48,86 @@ export async function claimDue(tx: Db, deps: ClaimDeps, now: Date, limit: number
   const sends: ClaimedSend[] = [];
   let settled = 0;
   for (const row of rows.rows) {
-    const send = await decide(tx, deps, row, now);
-    if (send) sends.push(send);
-    else settled += 1;
+    const before = sends.length;
+    await decide(tx, deps, row, now, sends);
+    if (sends.length === before) settled += 1;
   }
   return { sends, settled };
 }
 
-async function decide(tx: Db, deps: ClaimDeps, row: OutboxRow, now: Date): Promise<ClaimedSend | null> {
+/** Decides one due row; what is to be sent is pushed onto `out`. */
+async function decide(tx: Db, deps: ClaimDeps, row: OutboxRow, now: Date, out: ClaimedSend[]): Promise<void> {
   if (row.method === null) {
     const children = await personalRuleChildren(tx, row);
     if (children === 'opted-out') {
       await ignore(tx, row, null, null, 'USER_UNSUBSCRIBED', 'Ignored: the user opted out of notifications for this event.', now);
-      return null;
+      return;
     }
     if (children.length === 0) {
       await settleRow(tx, row, 'Ignored', 'Ignored: the user has no notification rule for this event and email fallback is off.', now);
-      return null;
+      return;
     }
-    await writeChildren(tx, row, children, now);
-    return null;
+    return expandNow(tx, deps, row, children, now, out);
   }
   const channel = deps.channels.get(row.method);
   if (!channel) {
     await fail(tx, row, null, null, 'INTERNAL_ERROR', `Failed: no channel sends "${row.method}" messages.`, now);
-    return null;
+    return;
   }
   let contact: ContactRow | null = null;
+  let user: { name: string | null; email: string | null } | undefined;
   if (row.contact_method_id) {
-    contact = (await loadContact(tx, row.project_id, row.contact_method_id)) ?? null;
+    const found = await loadContactAndUser(tx, row.project_id, row.contact_method_id, row.user_id);
+    contact = found.contact;
+    user = found.user;
     if (!contact) {
       await ignore(tx, row, null, null, 'NO_RECIPIENTS', 'Ignored: the contact method was deleted.', now);
-      return null;
+      return;
     }
   } else if (channel.contactKind && !(row.method === 'email' && row.user_id && (await hasNoEmails(tx, row)))) {
     const children = await contactChildren(tx, row, row.method, channel.contactKind);
     if (children.length === 0) {
       await ignore(tx, row, null, null, 'NO_RECIPIENTS', `Ignored: no ${channel.contactKind} contact method to send to.`, now);
-      return null;
+      return;
     }
-    await writeChildren(tx, row, children, now);
-    return null;
+    return expandNow(tx, deps, row, children, now, out);
   }
-  const user = await loadUser(tx, row.user_id);
+  user ??= await loadUser(tx, row.user_id);
   const recipient = recipientOf(row.method, contact, user, row.user_id);
   if (!recipient) {
     await ignore(tx, row, contact, null, 'NO_RECIPIENTS', `Ignored: nowhere to send this ${row.method} message.`, now);
-    return null;
+    return;
   }
   if (contact && contact.is_disabled) {
     await ignore(tx, row, contact, recipient, 'USER_UNSUBSCRIBED', `Ignored: ${recipient} is switched off (${contact.disabled_reason ?? 'by its owner'}).`, now);
-    return null;
+    return;
   }
   if (contact && !contact.is_verified && row.reason !== 'verification') {
     await ignore(tx, row, contact, recipient, 'NOT_VERIFIED', `Ignored: ${recipient} is not verified yet.`, now);
-    return null;
+    return;
   }
   if (row.attempts === 0 && row.reason !== 'verification') {
     const throttled = await throttleCheck(tx, { method: row.method, recipient, title: row.title, body: row.body, now }, deps.throttles);
     if (throttled) {
       await ignore(tx, row, contact, recipient, throttled.reason, throttled.message, now);
-      return null;
+      return;
     }
   }
   const attempt = row.attempts + 1;
-  const deliveryId = await upsertDelivery(tx, row, contact, recipient, 'Sending', 'Sending.', now);
-  const replyCode = await replyCodeFor(tx, deliveryId, row, recipient, now);
   const attemptId = newId();
-  await sql`insert into notification_attempt (id, project_id, delivery_id, attempt_no, status, started_at, created_at, updated_at)
-    values (${attemptId}, ${row.project_id}, ${deliveryId}, ${attempt}, 'Sending', ${now}, ${now}, ${now})
-    on conflict (delivery_id, attempt_no) do nothing`.execute(tx);
-  await sql`update notification_outbox set status = 'Sending', attempts = ${attempt}, locked_until = ${new Date(now.getTime() + deps.leaseMs)},
-      locked_by = ${deps.workerId}, status_message = ${`Sending (attempt ${attempt}).`}, updated_at = ${now}
-    where id = ${row.id}`.execute(tx);
-  const message = buildMessage(row, row.method, contact, user, { id: deliveryId, attempt, replyCode }, deps.box);
+  const replyCode = row.attempts === 0 ? await nextReplyCode(tx, row, recipient, now) : null;
+  const written = await sql<{ id: string; reply_code: number | null }>`with d as (${deliveryUpsert(row, contact, recipient, 'Sending', `Sending (attempt ${attempt}).`, now, { attempts: attempt, replyCode })}),
+      a as (insert into notification_attempt (id, project_id, delivery_id, attempt_no, status, started_at, created_at, updated_at)
+        select ${attemptId}, ${row.project_id}, d.id, ${attempt}, 'Sending', ${now}, ${now}, ${now} from d
+        on conflict (delivery_id, attempt_no) do nothing),
+      o as (update notification_outbox set status = 'Sending', attempts = ${attempt}, locked_until = ${new Date(now.getTime() + deps.leaseMs)},
+          locked_by = ${deps.workerId}, status_message = ${`Sending (attempt ${attempt}).`}, updated_at = ${now}
+        where id = ${row.id})
+    select id, reply_code from d`.execute(tx);
+  const deliveryId = written.rows[0]!.id;
+  const message = buildMessage(row, row.method, contact, user, { id: deliveryId, attempt, replyCode: written.rows[0]!.reply_code }, deps.box);
   const timelineId = typeof row.payload?.timelineId === 'string' ? row.payload.timelineId : null;
-  return { outboxId: row.id, attemptId, channel, message, startedAt: now, timelineId };
+  out.push({ outboxId: row.id, attemptId, channel, message, startedAt: now, timelineId });
 }
 
 /** Whether a user has no email contact method (then email goes to their account address). */
@@ -134,10 +138,35 @@ async function hasNoEmails(tx: Db, row: OutboxRow): Promise<boolean> {
 }
 
 /**
- * Writes (or, on a retry, updates) the delivery row of an outbox row: one per message, with
- * every correlation id. Answers its id.
+ * The statement that writes (or, on a retry, updates) the delivery row of an outbox row: one
+ * per message, with every correlation id; it answers the row's id and reply code. A retry
+ * keeps the reply code the first attempt gave.
  */
-export async function upsertDelivery(
+function deliveryUpsert(
+  row: OutboxRow,
+  contact: ContactRow | null,
+  recipient: string | null,
+  status: string,
+  message: string,
+  now: Date,
+  extra: { ignoredReason?: IgnoredReason; failedReason?: FailedReason; attempts?: number; replyCode?: number | null } = {},
+) {
+  const method = (row.method ?? 'email') as Method;
+  const cols = sql.join(CORRELATION_COLUMNS.map((k) => sql.ref(k)));
+  const vals = sql.join(CORRELATION_COLUMNS.map((k) => sql`${row[k]}`));
+  return sql`insert into notification_delivery (id, project_id, outbox_id, medium, method, reason, user_id, contact_method_id,
+      recipient, title, body, content_key, status, status_message, ignored_reason, failed_reason, attempts, reply_code, ${cols}, created_at, updated_at)
+    values (${newId()}, ${row.project_id}, ${row.id}, ${MEDIUM_OF[method]}, ${method}, ${row.reason}, ${row.user_id}, ${contact?.id ?? null},
+      ${recipient}, ${row.title}, ${row.body}, ${contentKey(row.title, row.body)}, ${status}, ${message}, ${extra.ignoredReason ?? null},
+      ${extra.failedReason ?? null}, ${extra.attempts ?? row.attempts}, ${extra.replyCode ?? null}, ${vals}, ${now}, ${now})
+    on conflict (outbox_id) do update set status = excluded.status, status_message = excluded.status_message,
+      ignored_reason = excluded.ignored_reason, failed_reason = excluded.failed_reason, attempts = excluded.attempts,
+      reply_code = coalesce(notification_delivery.reply_code, excluded.reply_code), updated_at = excluded.updated_at
+    returning id, reply_code`;
+}
+
+/** Writes a delivery row that settles without a provider call (ignored, failed). */
+async function upsertDelivery(
   tx: Db,
   row: OutboxRow,
   contact: ContactRow | null,
@@ -146,36 +175,32 @@ export async function upsertDelivery(
   message: string,
   now: Date,
   extra: { ignoredReason?: IgnoredReason; failedReason?: FailedReason } = {},
-): Promise<string> {
-  const method = (row.method ?? 'email') as Method;
-  const cols = sql.join(CORRELATION_COLUMNS.map((k) => sql.ref(k)));
-  const vals = sql.join(CORRELATION_COLUMNS.map((k) => sql`${row[k]}`));
-  const r = await sql<{ id: string }>`insert into notification_delivery (id, project_id, outbox_id, medium, method, reason, user_id, contact_method_id,
-      recipient, title, body, status, status_message, ignored_reason, failed_reason, attempts, ${cols}, created_at, updated_at)
-    values (${newId()}, ${row.project_id}, ${row.id}, ${MEDIUM_OF[method]}, ${method}, ${row.reason}, ${row.user_id}, ${contact?.id ?? null},
-      ${recipient}, ${row.title}, ${row.body}, ${status}, ${message}, ${extra.ignoredReason ?? null}, ${extra.failedReason ?? null},
-      ${status === 'Sending' ? row.attempts + 1 : row.attempts}, ${vals}, ${now}, ${now})
-    on conflict (outbox_id) do update set status = excluded.status, status_message = excluded.status_message,
-      ignored_reason = excluded.ignored_reason, failed_reason = excluded.failed_reason, attempts = excluded.attempts, updated_at = excluded.updated_at
-    returning id`.execute(tx);
-  return r.rows[0]!.id;
+): Promise<void> {
+  await deliveryUpsert(row, contact, recipient, status, message, now, extra).execute(tx);
+}
+
+/**
+ * Writes a row's children and decides at once those already due (a page's email fallback, a
+ * rule with no delay, one contact method each), in the same transaction: one pass instead of
+ * two. Those to send are pushed onto `out`.
+ */
+async function expandNow(tx: Db, deps: ClaimDeps, row: OutboxRow, children: readonly ChildSpec[], now: Date, out: ClaimedSend[]): Promise<void> {
+  for (const child of await writeChildren(tx, row, children, now)) {
+    if (child.send_after.getTime() <= now.getTime()) await decide(tx, deps, child, now, out);
+  }
 }
 
 const SMS_REPLY_METHODS = new Set<Method>(['sms']);
 const DAY = 86_400_000;
 
-/** Gives an SMS about an incident or alert a reply code, the next free one for its number (1–99, recent ones first). */
-async function replyCodeFor(tx: Db, deliveryId: string, row: OutboxRow, recipient: string, now: Date): Promise<number | null> {
+/** The reply code of an SMS about an incident or alert: the next free one for its number (1–99, after the most recent). */
+async function nextReplyCode(tx: Db, row: OutboxRow, recipient: string, now: Date): Promise<number | null> {
   if (!row.method || !SMS_REPLY_METHODS.has(row.method)) return null;
   if (!(row.incident_id || row.alert_id || row.alert_episode_id || row.incident_episode_id)) return null;
-  const existing = await sql<{ reply_code: number | null }>`select reply_code from notification_delivery where id = ${deliveryId}`.execute(tx);
-  if (existing.rows[0]?.reply_code) return existing.rows[0].reply_code;
   const last = await sql<{ reply_code: number }>`select reply_code from notification_delivery
     where recipient = ${recipient} and reply_code is not null and created_at > ${new Date(now.getTime() - DAY)}
     order by created_at desc, id desc limit 1`.execute(tx);
-  const code = ((last.rows[0]?.reply_code ?? 0) % 99) + 1;
-  await sql`update notification_delivery set reply_code = ${code} where id = ${deliveryId}`.execute(tx);
-  return code;
+  return ((last.rows[0]?.reply_code ?? 0) % 99) + 1;
 }
 
 async function ignore(tx: Db, row: OutboxRow, contact: ContactRow | null, recipient: string | null, reason: IgnoredReason, message: string, now: Date): Promise<void> {

@@ -38,10 +38,15 @@ export interface SenderOptions {
   readonly listen?: Listen;
   /** Rows claimed per transaction (default 50). */
   readonly batchSize?: number;
-  /** Provider calls in flight at once (default 32). */
+  /** Provider calls in flight at once (default 64). */
   readonly parallel?: number;
   /** Outcomes recorded at once, each a transaction on a pooled connection (default 3). */
   readonly recorders?: number;
+  /**
+   * Claim transactions run side by side (default 1), each on a pooled connection; with
+   * `FOR UPDATE SKIP LOCKED` no two take the same row. More than 1 helps only on PostgreSQL.
+   */
+  readonly claimers?: number;
   /** Longest a provider call may take (default 15 s). */
   readonly timeoutMs?: number;
   /** The fallback poll, should LISTEN fail (default 30 s). */
@@ -85,7 +90,8 @@ export function createSender(o: SenderOptions): Sender {
   const logger = o.logger ?? silentLogger;
   const channels = new Map<Method, Channel>(o.channels.map((c) => [c.method, c]));
   const batchSize = o.batchSize ?? 50;
-  const parallel = o.parallel ?? 32;
+  const parallel = o.parallel ?? 64;
+  const claimers = Math.max(1, o.claimers ?? 1);
   const recording = createLimiter(o.recorders ?? 3);
   const timeoutMs = o.timeoutMs ?? 15_000;
   // Past the call's timeout, a little slack for recording its outcome: a row still Sending after that was left by a crash.
@@ -131,46 +137,68 @@ export function createSender(o: SenderOptions): Sender {
     await Promise.all(lanes);
   };
 
-  const drainOnce = async (): Promise<{ run: SenderRun; worked: boolean }> => {
-    const cache = new Map<string, Promise<ProviderSettings>>();
-    let sent = 0;
-    let retried = 0;
-    let failed = 0;
-    // Stranded rows first: they are the oldest.
-    const stranded = await db.transaction().execute((tx) => claimStranded(tx, claimDeps, clock.now(), batchSize));
-    await inParallel(stranded, async (s) => {
-      const resolution = await resolveStranded(s, await contextFor(s.message, cache));
-      await recording(() => recordResolution(db, s, resolution, clock.now()));
-      logger.warn({ deliveryId: s.message.deliveryId, method: s.message.method, resolution: resolution.kind }, 'notifications: resolved a message left sending by a stopped process');
-    });
-    const claimed = await db.transaction().execute((tx) => claimDue(tx, claimDeps, clock.now(), batchSize));
-    await inParallel(claimed.sends, async (s) => {
-      const result = await callProvider(s, cache);
-      const outcome = await recording(() => recordOutcome(db, s, result, clock.now()));
-      if (outcome === 'sent') sent += 1;
-      else if (outcome === 'retry') retried += 1;
-      else failed += 1;
-      if ('error' in result) {
-        logger.warn(
-          { deliveryId: s.message.deliveryId, method: s.message.method, attempt: s.message.attempt, outcome, error: failureText(result.error) },
-          outcome === 'retry' ? 'notifications: sending failed; retrying later' : 'notifications: sending failed',
-        );
-      }
-    });
-    const run = { sent, retried, failed, settled: claimed.settled, recovered: stranded.length };
-    return { run, worked: stranded.length + claimed.sends.length + claimed.settled > 0 };
+  /** Resolves the messages a stopped process left `Sending` (their lease ran out): asks their provider, records the answer. */
+  const recoverStranded = async (cache: Map<string, Promise<ProviderSettings>>): Promise<number> => {
+    let total = 0;
+    for (;;) {
+      const stranded = await db.transaction().execute((tx) => claimStranded(tx, claimDeps, clock.now(), batchSize));
+      if (stranded.length === 0) return total;
+      total += stranded.length;
+      await inParallel(stranded, async (s) => {
+        const resolution = await resolveStranded(s, await contextFor(s.message, cache));
+        await recording(() => recordResolution(db, s, resolution, clock.now()));
+        logger.warn({ deliveryId: s.message.deliveryId, method: s.message.method, resolution: resolution.kind }, 'notifications: resolved a message left sending by a stopped process');
+      });
+    }
   };
 
+  /**
+   * Sends everything due: claims batches while provider calls are in flight (at most
+   * `parallel` calls at once, a claim never waiting for the batch before it to be answered),
+   * until a claim finds nothing and every call is recorded.
+   */
   const runDue = async (shouldStop: () => boolean = () => false): Promise<SenderRun> => {
     const total = { sent: 0, retried: 0, failed: 0, settled: 0, recovered: 0 };
-    while (!shouldStop()) {
-      const { run, worked } = await drainOnce();
-      total.sent += run.sent;
-      total.retried += run.retried;
-      total.failed += run.failed;
-      total.settled += run.settled;
-      total.recovered += run.recovered;
-      if (!worked) break;
+    const cache = new Map<string, Promise<ProviderSettings>>();
+    total.recovered = await recoverStranded(cache);
+    const inFlight = new Set<Promise<void>>();
+    const dispatch = (s: ClaimedSend) => {
+      const p = (async () => {
+        const result = await callProvider(s, cache);
+        const outcome = await recording(() => recordOutcome(db, s, result, clock.now()));
+        if (outcome === 'sent') total.sent += 1;
+        else if (outcome === 'retry') total.retried += 1;
+        else total.failed += 1;
+        if ('error' in result) {
+          logger.warn(
+            { deliveryId: s.message.deliveryId, method: s.message.method, attempt: s.message.attempt, outcome, error: failureText(result.error) },
+            outcome === 'retry' ? 'notifications: sending failed; retrying later' : 'notifications: sending failed',
+          );
+        }
+      })().catch((err: unknown) => logger.error({ err, deliveryId: s.message.deliveryId }, 'notifications: recording an outcome failed; the lease will resolve it'))
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    };
+    // Each lane claims and dispatches until a claim finds nothing due; the lanes share the calls in flight.
+    const lane = async (): Promise<void> => {
+      while (!shouldStop()) {
+        const room = parallel - inFlight.size;
+        if (room <= 0) {
+          await Promise.race(inFlight);
+          continue;
+        }
+        const claimed = await db.transaction().execute((tx) => claimDue(tx, claimDeps, clock.now(), Math.min(batchSize, room)));
+        total.settled += claimed.settled;
+        for (const s of claimed.sends) dispatch(s);
+        if (claimed.sends.length + claimed.settled > 0) continue;
+        if (inFlight.size === 0) return;
+        await Promise.race(inFlight);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: claimers }, lane));
+    } finally {
+      await Promise.all(inFlight);
     }
     return total;
   };

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../storage/database.ts';
 import { newId } from '../../storage/ids.ts';
 import type { ContactKind, Method } from '../model.ts';
-import { CORRELATION_COLUMNS, subjectOf, type OutboxRow } from './outbox-row.ts';
+import { CORRELATION_COLUMNS, OUTBOX_COLUMNS, subjectOf, type OutboxRow } from './outbox-row.ts';
 
 const MINUTE = 60_000;
 
@@ -111,19 +111,24 @@ export async function contactChildren(tx: Db, row: OutboxRow, method: Method, ki
 /**
  * Writes the children of a row (each keyed after its parent, so expanding twice writes once)
  * and marks the parent `Expanded`. A child is due at the parent's due time plus its delay.
+ * Answers the children written (none for a key already written).
  */
-export async function writeChildren(tx: Db, row: OutboxRow, children: readonly ChildSpec[], now: Date): Promise<void> {
+export async function writeChildren(tx: Db, row: OutboxRow, children: readonly ChildSpec[], now: Date): Promise<OutboxRow[]> {
+  const written: OutboxRow[] = [];
   for (const c of children) {
     const cols = sql.join(CORRELATION_COLUMNS.map((k) => sql.ref(k)));
     const vals = sql.join(CORRELATION_COLUMNS.map((k) => sql`${row[k]}`));
-    await sql`insert into notification_outbox (id, project_id, idempotency_key, user_id, method, reason, title, body, status, send_after,
+    const r = await sql<OutboxRow>`insert into notification_outbox (id, project_id, idempotency_key, user_id, method, reason, title, body, status, send_after,
         ${cols}, payload, contact_method_id, parent_id, user_notification_rule_id, created_at, updated_at)
       values (${newId()}, ${row.project_id}, ${`${row.idempotency_key}:${c.keySuffix}`}, ${row.user_id}, ${c.method}, ${row.reason},
         ${row.title}, ${row.body}, 'Pending', ${new Date(row.send_after.getTime() + c.afterMinutes * MINUTE)}, ${vals},
         ${JSON.stringify(row.payload ?? {})}, ${c.contactMethodId}, ${row.id}, ${c.ruleId}, ${now}, ${now})
-      on conflict (idempotency_key) do nothing`.execute(tx);
+      on conflict (idempotency_key) do nothing
+      returning ${sql.raw(OUTBOX_COLUMNS)}`.execute(tx);
+    written.push(...r.rows);
   }
   const what = children.map((c) => `${c.method}${c.afterMinutes ? ` after ${c.afterMinutes} min` : ''}`).join(', ');
   await sql`update notification_outbox set status = 'Expanded', status_message = ${`Expanded into ${children.length} request(s): ${what}.`},
       updated_at = ${now} where id = ${row.id}`.execute(tx);
+  return written;
 }

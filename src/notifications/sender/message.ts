@@ -23,6 +23,21 @@ export async function loadContact(tx: Db, projectId: string, id: string): Promis
   return r.rows[0];
 }
 
+/** A contact method of the project and the user a message is for, in one round trip. */
+export async function loadContactAndUser(
+  tx: Db,
+  projectId: string,
+  contactId: string,
+  userId: string | null,
+): Promise<{ contact: ContactRow | null; user: { name: string | null; email: string | null } }> {
+  const r = await sql<ContactRow & { found: boolean; user_name: string | null; user_email: string | null }>`select c.id is not null as found, c.id, c.user_id,
+      c.kind, c.address, c.is_verified, c.is_disabled, c.disabled_reason, c.secret_encrypted, u.name as user_name, u.email as user_email
+    from (values (1)) v left join contact_method c on c.id = ${contactId} and c.project_id = ${projectId}
+      left join app_user u on u.id = ${userId}`.execute(tx);
+  const row = r.rows[0]!;
+  return { contact: row.found ? row : null, user: { name: row.user_name, email: row.user_email } };
+}
+
 export async function loadUser(tx: Db, userId: string | null): Promise<{ name: string | null; email: string | null }> {
   if (!userId) return { name: null, email: null };
   const r = await sql<{ name: string; email: string }>`select name, email from app_user where id = ${userId}`.execute(tx);
