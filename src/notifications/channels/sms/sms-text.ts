@@ -13,6 +13,8 @@ export function smsText(m: Pick<OutgoingMessage, 'title' | 'body' | 'subject' | 
   const tail = m.replyCode !== null ? `Reply ${m.replyCode}a to acknowledge, ${m.replyCode}c to resolve.` : null;
   const body = m.subject === null && m.body.trim() !== '' && m.body.trim() !== m.title.trim() ? m.body.trim() : null;
   const room = SMS_MAX_CHARS - (tail ? tail.length + 1 : 0);
-  const head = clip(body ? `${m.title.trim()}\n${body}` : m.title.trim(), room);
+  // A body that already says what the title says (a verification code) is sent alone.
+  const text = body ? (body.startsWith(m.title.trim()) ? body : `${m.title.trim()}\n${body}`) : m.title.trim();
+  const head = clip(text, room);
   return tail ? `${head}\n${tail}` : head;
 }
