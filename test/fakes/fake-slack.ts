@@ -9,6 +9,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { arrivals } from './arrivals.ts';
 
 export interface FakeSlackOptions {
   /** The bot token the API accepts (Authorization: Bearer …, or a `token` body field). */
@@ -149,7 +150,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
   const stored = new Map<string, SlackStoredMessage>();
   const failures: string[] = [];
   const rateLimits: number[] = [];
-  const waiters = new Set<() => void>();
+  const arrived = arrivals('fake Slack');
   let outage = false;
   let lastTs = 0;
   const nextTs = (): string => {
@@ -243,7 +244,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
       const msg: SlackStoredMessage = { channel, ts, text: text ?? '', blocks, threadTs };
       stored.set(key(channel, ts), msg);
       posts.push({ method, contentType: isJson ? 'json' : 'form', fields, channel, text, blocks, threadTs, ts });
-      for (const wake of waiters) wake();
+      arrived.notify();
       return reply(200, { ok: true, channel, ts, message: messageJson(msg) });
     }
 
@@ -286,20 +287,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     responses,
     message: (channel, ts) => stored.get(key(channel, ts)),
     waitFor(n, ms = 2000) {
-      return new Promise((resolve, reject) => {
-        if (posts.length >= n) return resolve(posts);
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`fake Slack: expected ${n} post(s) within ${ms} ms, got ${posts.length}`));
-        }, ms);
-        const check = (): void => {
-          if (posts.length < n) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(posts);
-        };
-        waiters.add(check);
-      });
+      return arrived.waitFor(posts, n, ms, 'post(s)');
     },
     failNext(n, failure) {
       for (let i = 0; i < n; i++) failures.push(failure.error);

@@ -8,6 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { arrivals } from './arrivals.ts';
 
 export interface FakeSmtpOptions {
   /** When set, clients must AUTH with these credentials (535 otherwise); without it auth is optional and anything is accepted. */
@@ -81,7 +82,7 @@ function addressText(value: ParsedMail['to']): string {
 
 export async function startFakeSmtp(opts: FakeSmtpOptions = {}): Promise<FakeSmtp> {
   const messages: FakeSmtpMessage[] = [];
-  const waiters = new Set<() => void>();
+  const arrived = arrivals('fake SMTP');
   let failure: { code: number; stage: SmtpFailStage } | null = null;
   const rejected = new Map<string, number>();
 
@@ -131,7 +132,7 @@ export async function startFakeSmtp(opts: FakeSmtpOptions = {}): Promise<FakeSmt
               user: typeof session.user === 'string' && session.user ? session.user : null,
               parsed,
             });
-            for (const wake of waiters) wake();
+            arrived.notify();
             callback(null, 'OK: queued as fake');
           },
           (err: unknown) => callback(smtpError(554, `5.6.0 Unparseable message: ${String(err)}`)),
@@ -156,20 +157,7 @@ export async function startFakeSmtp(opts: FakeSmtpOptions = {}): Promise<FakeSmt
     url: `smtp://127.0.0.1:${port}`,
     messages,
     waitFor(n, ms = 2000) {
-      return new Promise((resolve, reject) => {
-        if (messages.length >= n) return resolve(messages);
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`fake SMTP: expected ${n} message(s) within ${ms} ms, got ${messages.length}`));
-        }, ms);
-        const check = (): void => {
-          if (messages.length < n) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(messages);
-        };
-        waiters.add(check);
-      });
+      return arrived.waitFor(messages, n, ms, 'message(s)');
     },
     failWith(responseCode, stage = 'rcpt') {
       failure = responseCode === null ? null : { code: responseCode, stage };

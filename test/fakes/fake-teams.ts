@@ -8,6 +8,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { arrivals } from './arrivals.ts';
 
 export interface FakeTeamsOptions {
   /** Status of a successful post: 202 (default, like most flows) or 200. */
@@ -64,7 +65,7 @@ export async function startFakeTeams(options: FakeTeamsOptions = {}): Promise<Fa
   const cards: TeamsCardRecord[] = [];
   const requests: TeamsRequestRecord[] = [];
   const failures: TeamsFailure[] = [];
-  const waiters = new Set<() => void>();
+  const arrived = arrivals('fake Teams');
   let outage = false;
 
   const server = http.createServer((req, res) => {
@@ -118,7 +119,7 @@ export async function startFakeTeams(options: FakeTeamsOptions = {}): Promise<Fa
         );
       }
       cards.push({ workflowId, body: body as Record<string, unknown>, card: content, headers: req.headers });
-      for (const wake of waiters) wake();
+      arrived.notify();
       reply(options.successStatus ?? 202);
     });
   });
@@ -136,20 +137,7 @@ export async function startFakeTeams(options: FakeTeamsOptions = {}): Promise<Fa
     cards,
     requests,
     waitFor(n, ms = 2000) {
-      return new Promise((resolve, reject) => {
-        if (cards.length >= n) return resolve(cards);
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`fake Teams: expected ${n} card(s) within ${ms} ms, got ${cards.length}`));
-        }, ms);
-        const check = (): void => {
-          if (cards.length < n) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(cards);
-        };
-        waiters.add(check);
-      });
+      return arrived.waitFor(cards, n, ms, 'card(s)');
     },
     setOutage(on) {
       outage = on;

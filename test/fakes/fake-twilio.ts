@@ -12,6 +12,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import { arrivals } from './arrivals.ts';
 
 export interface FakeTwilioOptions {
   accountSid: string;
@@ -302,7 +303,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
   const requests: TwilioRequestRecord[] = [];
   const failures: TwilioFailure[] = [];
   const rejected = new Map<string, number | undefined>();
-  const waiters = new Set<() => void>();
+  const arrived = arrivals('fake Twilio');
   let outage = false;
   let delayMs = 0;
 
@@ -392,7 +393,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
         dateUpdated: now,
       };
       messages.push(m);
-      for (const wake of waiters) wake();
+      arrived.notify();
       return reply(201, messageJson(m, accountSid));
     }
 
@@ -432,7 +433,7 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
         sequence: 0,
       };
       calls.push(c);
-      for (const wake of waiters) wake();
+      arrived.notify();
       return reply(201, callJson(c, accountSid));
     }
 
@@ -552,22 +553,9 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
     messages,
     calls,
     requests,
-    waitFor(kind, n, ms = 2000) {
-      const list = kind === 'messages' ? messages : calls;
-      return new Promise((resolve, reject) => {
-        if (list.length >= n) return resolve();
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`fake Twilio: expected ${n} ${kind} within ${ms} ms, got ${list.length}`));
-        }, ms);
-        const check = (): void => {
-          if (list.length < n) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-      });
+    async waitFor(kind, n, ms = 2000) {
+      if (kind === 'messages') await arrived.waitFor(messages, n, ms, kind);
+      else await arrived.waitFor(calls, n, ms, kind);
     },
     failNext(n, failure) {
       for (let i = 0; i < n; i++) failures.push(failure);

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { arrivals } from './arrivals.ts';
 
 export interface WebhookReceiverOptions {
   /** whsec_<base64> — the endpoint's signing secret. */
@@ -71,7 +72,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
   const queued: Array<{ status: number } & RespondOptions> = [];
   const delays: number[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  const waiters = new Set<() => void>();
+  const arrived = arrivals('webhook receiver');
   let standing: { status: number } & RespondOptions = { status: 200 };
   let outage = false;
 
@@ -112,7 +113,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       };
       if (webhookId !== null) seen.add(webhookId);
       deliveries.push(delivery);
-      for (const wake of waiters) wake();
+      arrived.notify();
 
       let answer: { status: number } & RespondOptions;
       if (outage) answer = { status: 503 };
@@ -146,20 +147,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     url: (path = '/hook') => `${baseUrl}${path.startsWith('/') ? path : `/${path}`}`,
     deliveries,
     waitFor(n, ms = 2000) {
-      return new Promise((resolve, reject) => {
-        if (deliveries.length >= n) return resolve(deliveries);
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`webhook receiver: expected ${n} deliveries within ${ms} ms, got ${deliveries.length}`));
-        }, ms);
-        const check = (): void => {
-          if (deliveries.length < n) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(deliveries);
-        };
-        waiters.add(check);
-      });
+      return arrived.waitFor(deliveries, n, ms, 'delivery(ies)');
     },
     respondWith(status, n, opts = {}) {
       if (n === undefined) standing = { status, ...opts };
