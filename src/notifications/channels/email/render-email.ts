@@ -1,4 +1,6 @@
 import type { OutgoingMessage } from '../channel.ts';
+import { clip } from '../text.ts';
+import { label } from '../../../incidents/subjects.ts';
 
 /** The signed links an email's buttons open (null when the message has no subject to act on). */
 export interface EmailLinks {
@@ -18,19 +20,6 @@ const MAX_SUBJECT_CHARS = 250;
 /** Longest body kept: a notification, not an attachment. */
 const MAX_BODY_CHARS = 100_000;
 
-const SUBJECT_LABEL: Readonly<Record<string, string>> = {
-  incident: 'Incident',
-  alert: 'Alert',
-  'alert-episode': 'Alert episode',
-  'incident-episode': 'Incident episode',
-};
-
-/** `text` cut to at most `max` characters (whole code points), with `…` when cut. */
-function cut(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
-}
-
 /** Text made safe inside HTML element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -40,7 +29,7 @@ export function escapeHtml(text: string): string {
 export function factsOf(message: OutgoingMessage): Array<readonly [string, string]> {
   const facts: Array<readonly [string, string]> = [];
   if (message.severity) facts.push(['Severity', message.severity]);
-  if (message.subject) facts.push(['About', SUBJECT_LABEL[message.subject.type] ?? message.subject.type]);
+  if (message.subject) facts.push(['About', label(message.subject.type)]);
   facts.push(['Reason', message.reason]);
   return facts;
 }
@@ -52,8 +41,8 @@ export function factsOf(message: OutgoingMessage): Array<readonly [string, strin
  * so a mail scanner that follows them changes nothing. Every value is escaped in the HTML.
  */
 export function renderEmail(message: OutgoingMessage, links: EmailLinks): RenderedEmail {
-  const subject = cut(message.title.replace(/[\r\n\t]+/g, ' ').trim() || 'Vigil notification', MAX_SUBJECT_CHARS);
-  const body = cut(message.body, MAX_BODY_CHARS);
+  const subject = clip(message.title.replace(/[\r\n\t]+/g, ' ').trim() || 'Vigil notification', MAX_SUBJECT_CHARS);
+  const body = clip(message.body, MAX_BODY_CHARS);
   const facts = factsOf(message);
   const actions: Array<readonly [string, string]> = [];
   if (links.acknowledgeUrl) actions.push(['Acknowledge', links.acknowledgeUrl]);

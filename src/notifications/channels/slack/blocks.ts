@@ -1,4 +1,5 @@
 import type { OutgoingMessage } from '../channel.ts';
+import { clip } from '../text.ts';
 
 /** A Block Kit block as Vigil builds and reads it (Slack's own shapes are not modelled beyond `type`). */
 export type SlackBlock = Readonly<Record<string, unknown>> & { readonly type: string };
@@ -12,12 +13,6 @@ export const ACTIONS_BLOCK_ID = 'vigil_actions';
 const MAX_SECTION_CHARS = 3000;
 const MAX_TITLE_CHARS = 500;
 
-/** `text` cut to at most `max` characters (whole code points), with `…` when cut. */
-function cut(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
-}
-
 /** Escapes the three characters Slack's mrkdwn treats as control characters (`&`, `<`, `>`). */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -25,7 +20,7 @@ export function escapeMrkdwn(text: string): string {
 
 /** The message's fallback text (notifications, screen readers): its title, cut to a line. */
 export function fallbackText(message: Pick<OutgoingMessage, 'title'>): string {
-  return cut(message.title, MAX_TITLE_CHARS);
+  return clip(message.title, MAX_TITLE_CHARS);
 }
 
 /**
@@ -34,10 +29,10 @@ export function fallbackText(message: Pick<OutgoingMessage, 'title'>): string {
  * "Acknowledge" (primary) and "Resolve" (danger) buttons whose `value` is the delivery id.
  */
 export function messageBlocks(message: OutgoingMessage): SlackBlock[] {
-  const heading = `*${escapeMrkdwn(cut(message.title, MAX_TITLE_CHARS))}*${message.severity ? `\nSeverity: *${escapeMrkdwn(cut(message.severity, 100))}*` : ''}`;
+  const heading = `*${escapeMrkdwn(clip(message.title, MAX_TITLE_CHARS))}*${message.severity ? `\nSeverity: *${escapeMrkdwn(clip(message.severity, 100))}*` : ''}`;
   const blocks: SlackBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: heading } }];
   const body = message.body.trim();
-  if (body) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(escapeMrkdwn(body), MAX_SECTION_CHARS) } });
+  if (body) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(body), MAX_SECTION_CHARS) } });
   if (message.subject) {
     blocks.push({
       type: 'actions',

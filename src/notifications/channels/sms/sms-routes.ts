@@ -11,7 +11,7 @@ import { deliveryByReplyCode, firstSighting, projectsOfNumber, setNumberStopped 
 import { messageReply, sendTwiml } from '../twilio/twiml.ts';
 import { messageStatusChange } from './message-status.ts';
 import { parseReply } from './reply-command.ts';
-import { clip } from '../twilio/clip.ts';
+import { clip } from '../text.ts';
 
 /** How far back a reply code is looked up (codes are reused per number after a day). */
 const REPLY_WINDOW_MS = 86_400_000;

@@ -1,5 +1,5 @@
 import type { OutgoingMessage } from '../channel.ts';
-import { clip } from '../twilio/clip.ts';
+import { clip } from '../text.ts';
 
 /** Twilio's longest message body. */
 export const SMS_MAX_CHARS = 1600;

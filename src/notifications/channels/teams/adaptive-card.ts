@@ -1,4 +1,6 @@
 import type { OutgoingMessage } from '../channel.ts';
+import { clip } from '../text.ts';
+import { label } from '../../../incidents/subjects.ts';
 
 /** Teams refuses messages above about 28 KB; an envelope is kept at or under this many bytes. */
 export const MAX_TEAMS_MESSAGE_BYTES = 28_000;
@@ -12,23 +14,10 @@ export interface CardLinks {
   readonly resolveUrl: string | null;
 }
 
-const SUBJECT_LABEL: Readonly<Record<string, string>> = {
-  incident: 'Incident',
-  alert: 'Alert',
-  'alert-episode': 'Alert episode',
-  'incident-episode': 'Incident episode',
-};
-
-/** `text` cut to at most `max` characters (whole code points), with `…` when cut. */
-function cut(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
-}
-
 function envelope(message: OutgoingMessage, links: CardLinks, title: string, body: string): Record<string, unknown> {
   const facts: Array<{ title: string; value: string }> = [];
   if (message.severity) facts.push({ title: 'Severity', value: message.severity });
-  if (message.subject) facts.push({ title: 'About', value: SUBJECT_LABEL[message.subject.type] ?? message.subject.type });
+  if (message.subject) facts.push({ title: 'About', value: label(message.subject.type) });
   facts.push({ title: 'Reason', value: message.reason });
   const actions: Array<Record<string, unknown>> = [];
   if (links.acknowledgeUrl) actions.push({ type: 'Action.OpenUrl', title: 'Acknowledge', url: links.acknowledgeUrl });
@@ -80,7 +69,7 @@ function cutToJsonBytes(text: string, budget: number): string {
  * the whole JSON stays within {@link MAX_TEAMS_MESSAGE_BYTES}.
  */
 export function teamsEnvelope(message: OutgoingMessage, links: CardLinks): string {
-  const title = cut(message.title, MAX_TITLE_CHARS);
+  const title = clip(message.title, MAX_TITLE_CHARS);
   const json = JSON.stringify(envelope(message, links, title, message.body));
   const excess = Buffer.byteLength(json) - MAX_TEAMS_MESSAGE_BYTES;
   if (excess <= 0) return json;

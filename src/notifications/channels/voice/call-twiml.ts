@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import type { OutgoingMessage } from '../channel.ts';
-import { clip } from '../twilio/clip.ts';
+import { clip } from '../text.ts';
 import { gatherTwiml } from '../twilio/twiml.ts';
 
 /** Longest title spoken (Twilio takes at most 4,000 characters of TwiML). */

@@ -1,3 +1,5 @@
+/** Text helpers every channel's renderer shares. */
+
 /** Cuts `text` to at most `max` characters (code points), ending with `…` when cut. */
 export function clip(text: string, max: number): string {
   const chars = Array.from(text);
