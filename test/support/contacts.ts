@@ -41,14 +41,14 @@ export async function requestMessage(
   projectId: string,
   userId: string | null,
   method: string | null,
-  opts: { key?: string; title?: string; body?: string; incidentId?: string; alertId?: string; payload?: Record<string, unknown>; reason?: string } = {},
+  opts: { key?: string; title?: string; body?: string; incidentId?: string; alertId?: string; payload?: Record<string, unknown>; reason?: string; contactMethodId?: string } = {},
 ): Promise<string> {
   const id = newId();
   const now = h.clock.now();
   await sql`insert into notification_outbox (id, project_id, idempotency_key, user_id, method, reason, title, body, status, send_after,
-      incident_id, alert_id, payload, created_at, updated_at)
+      incident_id, alert_id, payload, contact_method_id, created_at, updated_at)
     values (${id}, ${projectId}, ${opts.key ?? `test:${id}`}, ${userId}, ${method}, ${opts.reason ?? 'on-call-policy'}, ${opts.title ?? 'Disk full on db-1'},
       ${opts.body ?? 'The disk of db-1 is full.'}, 'Pending', ${now}, ${opts.incidentId ?? null}, ${opts.alertId ?? null},
-      ${JSON.stringify(opts.payload ?? {})}, ${now}, ${now})`.execute(h.database.db);
+      ${JSON.stringify(opts.payload ?? {})}, ${opts.contactMethodId ?? null}, ${now}, ${now})`.execute(h.database.db);
   return id;
 }

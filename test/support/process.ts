@@ -40,7 +40,9 @@ export interface ServerProcess {
 /** Starts `vigil serve` on a free port and resolves once it logs where it listens. */
 export function startVigilServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [VIGIL_BIN, 'serve'], {
+    // VIGIL_CHILD_NODE_ARGS: extra node flags for the child (e.g. `--cpu-prof` when profiling a benchmark).
+    const nodeArgs = (process.env.VIGIL_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, VIGIL_BIN, 'serve'], {
       env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
