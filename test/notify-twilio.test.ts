@@ -542,3 +542,16 @@ test('crash recovery: a call cut short is recorded Unknown and not placed again'
   await h.advance(30 * MINUTE);
   assert.equal(fake.calls.filter((c) => c.to === s.number).length, 1);
 });
+
+test('replay keys of inbound SMS are forgotten after two days, not kept forever', async () => {
+  const s = await setUp();
+  await page(s, 'sms');
+  const count = async () =>
+    Number((await sql<{ n: string }>`select count(*) as n from inbound_replay where key like 'twilio:sms:%'`.execute(h.database.db)).rows[0]!.n);
+  assert.equal((await reply(s.number, 'hello')).status, 200);
+  const before = await count();
+  assert.ok(before >= 1);
+  await h.advance(3 * 24 * 60 * 60_000);
+  assert.equal((await reply(s.number, 'hello again')).status, 200);
+  assert.equal(await count(), 1, 'only the newest key is left');
+});

@@ -25,15 +25,4 @@ export async function userOfSlackMember(db: Db, projectId: string, slackUserId: 
   return r.rows[0]?.user_id ?? null;
 }
 
-/** Records `key` as seen at `now`. Answers false when it was seen before (a replay). */
-export async function firstSighting(db: Db, key: string, now: Date): Promise<boolean> {
-  const r = await sql<{ key: string }>`insert into inbound_replay (key, seen_at) values (${key}, ${now})
-    on conflict (key) do nothing returning key`.execute(db);
-  return r.rows.length > 0;
-}
-
-/** Forgets the keys starting with `prefix` seen before `before` (no longer replayable: their timestamps are stale). */
-export async function pruneSightings(db: Db, prefix: string, before: Date): Promise<number> {
-  const r = await sql`delete from inbound_replay where key like ${`${prefix}%`} and seen_at < ${before}`.execute(db);
-  return Number(r.numAffectedRows ?? 0);
-}
+export { firstSighting, pruneSightings } from '../../inbound/replay.ts';

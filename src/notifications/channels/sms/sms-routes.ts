@@ -12,6 +12,10 @@ import { messageReply, sendTwiml } from '../twilio/twiml.ts';
 import { messageStatusChange } from './message-status.ts';
 import { parseReply } from './reply-command.ts';
 import { clip } from '../text.ts';
+import { pruneSightingsNowAndThen } from '../../inbound/replay.ts';
+
+/** Twilio retries a webhook for minutes, not days: replay keys older than two days are forgotten. */
+const TWILIO_REPLAY_KEEP_MS = 2 * 86_400_000;
 
 /** How far back a reply code is looked up (codes are reused per number after a day). */
 const REPLY_WINDOW_MS = 86_400_000;
@@ -72,6 +76,7 @@ export function registerSmsRoutes(app: FastifyInstance, deps: InboundDeps): void
         const now = deps.clock.now();
         const since = new Date(now.getTime() - REPLY_WINDOW_MS);
         const signedBy = await requireSignedBy(deps, signed, req.body, await projectsOfNumber(deps.db, from, since));
+        await pruneSightingsNowAndThen(deps.db, 'twilio:', now, TWILIO_REPLAY_KEEP_MS);
         if (!(await firstSighting(deps.db, `twilio:sms:${req.body.MessageSid}`, now))) throw conflict(`MessageSid: ${req.body.MessageSid} was handled already`);
         const projects = [...signedBy.projects.keys()];
         const command = parseReply(req.body.Body);

@@ -102,9 +102,5 @@ export async function recordPrice(db: Db, deliveryId: string, price: string, now
   await sql`update notification_delivery set cost_usd_cents = abs(${price}::numeric) * 100, updated_at = ${now} where id = ${deliveryId}`.execute(db);
 }
 
-/** Marks an inbound request as seen. Answers false when it was seen before (a replay). */
-export async function firstSighting(db: Db, key: string, now: Date): Promise<boolean> {
-  const r = await sql<{ key: string }>`insert into inbound_replay (key, seen_at) values (${key}, ${now})
-    on conflict (key) do nothing returning key`.execute(db);
-  return r.rows.length > 0;
-}
+
+export { firstSighting } from '../../inbound/replay.ts';
