@@ -1,6 +1,7 @@
 import vm from 'node:vm';
 import { invalidField } from '../errors.ts';
 import type { SubjectType } from '../incidents/subjects.ts';
+import { METHODS, type Method } from '../notifications/model.ts';
 
 /** Status of a run of an on-call duty policy (OneUptime's `OnCallDutyPolicyStatus` strings). */
 export const EXECUTION_STATUSES = [
@@ -86,9 +87,9 @@ export interface SubjectRef {
   readonly id: string;
 }
 
-/** The channels a rule's channel order may name; `null` in the outbox means "the user's personal rules". */
-export const NOTIFICATION_METHODS = ['email', 'sms', 'call', 'push', 'webhook', 'slack', 'teams', 'in-app'] as const;
-export type NotificationMethod = (typeof NOTIFICATION_METHODS)[number];
+/** The channels a rule's channel order may name: the notification layer's methods. */
+export const NOTIFICATION_METHODS = METHODS;
+export type NotificationMethod = Method;
 
 /** One step of a rule's channel order: notify over `method`, `afterMinutes` after the rule runs. */
 export interface MethodStep {

@@ -1,5 +1,7 @@
+import type { Method } from '../notifications/model.ts';
+
 /** The outbox methods a deadline escalation can ask for (see `notification_outbox.method`). */
-export type OutboxMethod = 'in-app' | 'email' | 'sms' | 'call' | 'push' | 'slack' | 'teams' | 'webhook';
+export type OutboxMethod = Method;
 
 /**
  * Every `EntityMedium` a recipient may name, upper-cased, and the outbox method it maps to.
